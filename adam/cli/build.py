@@ -1,0 +1,3 @@
+"""`adam build`: placeholder until its issue lands."""
+
+from __future__ import annotations
