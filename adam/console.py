@@ -16,6 +16,12 @@ log = logging.getLogger("adam")
 _state = {"quiet": False, "verbose": False}
 
 
+def reset() -> None:
+    """Forget the verbosity of an earlier run (one process may run several commands)."""
+    _state["quiet"] = False
+    _state["verbose"] = False
+
+
 def configure(quiet: bool = False, verbose: bool = False) -> None:
     """Set verbosity once for the whole run (``--quiet`` wins over ``--verbose``)."""
     _state["quiet"] = _state["quiet"] or quiet

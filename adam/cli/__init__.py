@@ -12,7 +12,7 @@ import sys
 import typer
 
 from adam.cli.app import app
-from adam.console import console
+from adam.console import console, reset
 from adam.errors import FindingsError, InputError
 
 # Importing the command modules registers their commands on `app`.
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     typer handles help and usage errors itself (exit 2); the toolkit's own exceptions are
     mapped here so that bad input never shows a traceback.
     """
+    reset()
     try:
         app(args=argv, prog_name="adam")
         code = EXIT_OK

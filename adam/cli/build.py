@@ -1,3 +1,70 @@
-"""`adam build`: placeholder until its issue lands."""
+"""`adam build` and `adam export`: derive, validate and package ADaM datasets."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adam.cli.app import Quiet, Verbose, app
+from adam.console import configure, say
+
+SpecOpt = Annotated[Optional[Path], typer.Option("--spec", help="Spec folder (default specs/STUDY).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Submission folder (default adam_out/STUDY).")]
+
+
+@app.command()
+def build(
+    study: Annotated[Optional[str], typer.Option(help="Study name: sets the conventional folders.")] = None,
+    spec: SpecOpt = None,
+    sdtm: Annotated[Optional[Path], typer.Option(help="SDTM folder (default sdtm_in/STUDY).")] = None,
+    out: OutOpt = None,
+    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d", help="Build only these datasets (repeatable).")] = None,
+    no_export: Annotated[bool, typer.Option("--no-export", help="Derive and validate only; write nothing.")] = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Derive the ADaM datasets of a study from its SDTM, validate them and write the submission folder.
+
+    The folder (XPT, Dataset-JSON, define.xml + HTML, validation report, manifest) replaces the
+    previous one only when everything passed.
+
+    Example: adam build --study camms223
+    """
+    configure(quiet, verbose)
+    from adam.pipeline import build as run_build, resolve_study
+
+    spec_dir, sdtm_dir, out_dir = resolve_study(study, spec, sdtm, out)
+    result = run_build(spec_dir, sdtm_dir, None if no_export else out_dir,
+                       only=[d.upper() for d in dataset] if dataset else None)
+    for warning in result.warnings[:20]:
+        say(f"[yellow]warning:[/] {warning}")
+    if len(result.warnings) > 20:
+        say(f"[yellow]... and {len(result.warnings) - 20} more warnings[/]")
+    counts = ", ".join(f"{k} {len(v)}" for k, v in result.datasets.items())
+    say(f"built {counts}" + (f" -> {out_dir}" if not no_export else ""))
+
+
+@app.command()
+def export(
+    adam_dir: Annotated[Path, typer.Option("--adam", help="Folder of derived ADaM datasets (xpt or Dataset-JSON).")],
+    spec: Annotated[Path, typer.Option("--spec", help="Spec folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Submission folder to write.")],
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Validate already derived ADaM datasets and write the submission folder for them.
+
+    Example: adam export --spec specs/camms223 --adam work/adam --out adam_out/camms223
+    """
+    configure(quiet, verbose)
+    from adam.pipeline import BuildResult, load_checked_spec, validate_and_export
+    from adam.sdtm.read import read_sdtm
+
+    spec_obj = load_checked_spec(spec)
+    frames = read_sdtm(adam_dir)
+    datasets = {name: frames[name] for name in spec_obj.dataset_names if name in frames}
+    result = BuildResult(spec=spec_obj, datasets=datasets)
+    validate_and_export(result, out, inputs=sorted(Path(adam_dir).glob("*.*")), spec_dir=spec)
+    say(f"exported {', '.join(datasets)} -> {out}")

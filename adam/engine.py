@@ -1,0 +1,153 @@
+"""The study-agnostic engine that turns a spec and a study module into ADaM frames.
+
+A study module (named by ``module`` in the spec's study.yaml, e.g. ``adam.datasets.camms223``)
+provides:
+
+- ``REGISTRY``: a :class:`adam.derive.registry.MethodRegistry` holding one implementation per
+  spec method id, each declaring the variables it derives;
+- ``SDTM_REQUIREMENTS``: ``{domain: [variables]}`` the build needs;
+- ``BUILDERS``: ``{dataset name: builder}``, each builder taking a :class:`BuildContext` and
+  returning the dataset as a DataFrame.
+
+The engine copies predecessor variables from their source, puts the columns in spec order with
+the spec's types, and refuses a build whose implementations and spec disagree.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from adam.derive.registry import check_coverage
+from adam.errors import InputError, Problem
+from adam.spec.model import Dataset, Spec
+
+Builder = Callable[["BuildContext"], pd.DataFrame]
+
+
+@dataclass
+class BuildContext:
+    """What a dataset builder can see: the spec, the SDTM, the datasets built so far."""
+
+    spec: Spec
+    sdtm: dict[str, pd.DataFrame]
+    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The analysis parameters of the spec (study.yaml ``analysis``)."""
+        return self.spec.study.analysis
+
+    def param(self, path: str, default: Any = None) -> Any:
+        """A nested analysis parameter by dotted path, e.g. ``ctx.param("cdw.confirm_days")``."""
+        node: Any = self.params
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is not None:
+                    return default
+                raise InputError(Problem(f"analysis parameter '{path}' is missing",
+                                         file="study.yaml"))
+            node = node[part]
+        return node
+
+    def domain(self, name: str) -> pd.DataFrame:
+        if name not in self.sdtm:
+            raise InputError(Problem(f"SDTM domain {name} is required but was not found",
+                                     dataset=name))
+        return self.sdtm[name]
+
+    def warn(self, message: str, **where: Any) -> None:
+        self.warnings.append(Problem(message, severity="warning", **where))
+
+
+def load_study_module(spec: Spec) -> ModuleType:
+    """Import the study module the spec names, checking it offers what the engine needs."""
+    name = spec.study.module
+    if not name:
+        raise InputError(Problem("study.yaml names no study module ('module:')", file="study.yaml"))
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        raise InputError(Problem(f"study module {name} cannot be imported: {error}",
+                                 file="study.yaml")) from None
+    missing = [a for a in ("REGISTRY", "SDTM_REQUIREMENTS", "BUILDERS") if not hasattr(module, a)]
+    if missing:
+        raise InputError(Problem(f"study module {name} lacks {', '.join(missing)}"))
+    return module
+
+
+def check_method_coverage(spec: Spec, module: ModuleType) -> list[Problem]:
+    """Every spec method has an implementation declaring exactly its variables, and vice versa."""
+    derived = {mid: {name.split(".", 1)[1] for name in names}
+               for mid, names in spec.derived_variables().items()}
+    problems = check_coverage(module.REGISTRY, derived)
+    return [Problem(p.message, file=spec.location(f"method:{_method_of(p.message)}")[0],
+                    variable=p.variable, severity=p.severity) for p in problems]
+
+
+def _method_of(message: str) -> str:
+    words = message.split()
+    return words[1] if len(words) > 1 else ""
+
+
+def copy_predecessors(df: pd.DataFrame, dataset: Dataset, sources: dict[str, pd.DataFrame]
+                      ) -> pd.DataFrame:
+    """Add the predecessor variables the builder did not set, from their ``DOMAIN.VAR`` source.
+
+    Sources with one record per subject (DM, ADSL) are merged by USUBJID; other domains by
+    USUBJID and their ``--SEQ``, which the builder must keep. Rows keep their order.
+    """
+    out = df
+    for var in dataset.variables:
+        if var.origin != "Predecessor" or var.name in out.columns or not var.source:
+            continue
+        domain, _, column = var.source.partition(".")
+        src = sources.get(domain)
+        if src is None or column not in src.columns:
+            raise InputError(Problem(f"predecessor source {var.source} not found",
+                                     dataset=dataset.name, variable=var.name))
+        seq = f"{domain}SEQ"
+        by = ["USUBJID", seq] if seq in src.columns and seq in out.columns else ["USUBJID"]
+        lookup = src[by + [column]].drop_duplicates(by)
+        if len(lookup) != len(src.drop_duplicates(by + [column])):
+            raise InputError(Problem(f"source {var.source} has several values per "
+                                     f"{'/'.join(by)}", dataset=dataset.name, variable=var.name))
+        merged = out[by].merge(lookup, on=by, how="left", validate="many_to_one")
+        out = out.assign(**{var.name: merged[column].to_numpy()})
+    return out
+
+
+def conform_to_spec(df: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """Columns in spec order with engine types: text as ``str`` with NA, others ``float64``.
+
+    Raises an InputError naming each spec variable the frame lacks and each extra column.
+    """
+    problems = []
+    names = dataset.variable_names
+    for name in names:
+        if name not in df.columns:
+            var = dataset.variable(name)
+            how = f"method {var.method}" if var.method else f"source {var.source}"
+            problems.append(Problem(f"variable not derived ({how})", dataset=dataset.name,
+                                    variable=name))
+    for name in df.columns:
+        if name not in names:
+            problems.append(Problem("derived, but not in the spec", dataset=dataset.name,
+                                    variable=name))
+    if problems:
+        raise InputError(problems)
+    columns = {}
+    for var in dataset.variables:
+        col = df[var.name]
+        if var.is_numeric:
+            columns[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
+        else:
+            text = col.astype("str")
+            columns[var.name] = text.where(col.notna() & (text != ""), np.nan)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(df)))
