@@ -165,6 +165,9 @@ class Codelist(SpecModel):
     standard: str | None = None
     items: list[CodelistItem]
     comment: str | None = None
+    # An external dictionary (define.xml ExternalCodeList, e.g. MedDRA) instead of items.
+    dictionary: str | None = None
+    dictionary_version: str | None = None
 
     @property
     def values(self) -> list[str]:
@@ -191,6 +194,7 @@ class Comment(SpecModel):
 
     id: str
     text: str
+    document: str | None = None  # file name (href) of a supporting document, e.g. adrg.pdf
 
 
 class Standard(SpecModel):

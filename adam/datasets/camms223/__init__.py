@@ -20,6 +20,11 @@ SDTM_REQUIREMENTS: dict[str, list[str]] = {
     "EX": ["USUBJID", "EXSEQ", "EXTRT", "EXDOSE", "EXSTDTC", "EXENDTC", "EXGRPID"],
     "AE": ["USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AESTDTC",
            "AEENDTC"],
+    "RS": ["USUBJID", "RSSEQ", "RSTESTCD", "RSSTRESN", "RSDTC"],
+    "CE": ["USUBJID", "CESEQ", "CEDECOD", "CESTDTC"],
+    "MH": ["USUBJID", "MHSEQ", "MHDECOD", "MHSTDTC"],
+    "CM": ["USUBJID", "CMSEQ", "CMCAT", "CMSTDTC"],
+    "TS": ["TSPARMCD", "TSVAL"],
 }
 
 __all__ = ["BUILDERS", "REGISTRY", "SDTM_REQUIREMENTS"]
