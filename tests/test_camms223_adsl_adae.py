@@ -79,7 +79,7 @@ def test_adsl_has_the_randomized_subjects_only(adsl):
     ("BEDSSGR1", {A: ">=2", B: None, C: None}),
     ("RLPS1Y", {A: 1, B: 0, C: None}),            # CE 2009-06-01 (214 days before)
     ("RLPS2Y", {A: 2, B: 0, C: None}),            # + MH history 2008-03-15 (657 days before)
-    ("MSONSDT", {A: 17332, B: None, C: None}),    # "2007-06" imputed to the 15th
+    ("MSONDT", {A: 17332, B: None, C: None}),    # "2007-06" imputed to the 15th
     ("ODMTFL", {A: "Y", B: "N", C: "N"}),
 ])
 def test_adsl_values(adsl, var, expected):
@@ -101,7 +101,7 @@ def test_adsl_disease_duration(adsl):
     ("TRTEMFL", {1: "Y", 2: "Y", 3: "Y", 4: None, 5: "Y", 6: "Y"}),
     ("AYEAR", {1: 1, 2: 1, 3: 1, 4: None, 5: 2, 6: 1}),   # 6: day 365 < 365.25 is Year 1
     ("ACRSN", {1: 1, 2: 1, 3: 1, 4: None, 5: 2, 6: 1}),
-    ("ALINFDY", {1: 0, 2: 2, 3: 3, 4: None, 5: 0, 6: 361}),  # 5: on an infusion day
+    ("DSLINF", {1: 0, 2: 2, 3: 3, 4: None, 5: 0, 6: 361}),  # 5: on an infusion day
     ("IARFL", {1: "Y", 2: "Y", 3: None, 4: None, 5: "Y", 6: None}),
     ("CQ01NAM", {3: "THYROID DISORDERS", 1: None}),
     ("CQ04NAM", {5: "INFECTIONS", 6: "INFECTIONS", 3: None}),

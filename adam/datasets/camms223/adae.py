@@ -60,16 +60,16 @@ def derive_analysis_year(adae: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
                              length_days=ctx.param("year_length_days"))
 
 
-@REGISTRY.implements("MT.ADAE.ACRSN", ("ACRSN", "ALINFDY"))
+@REGISTRY.implements("MT.ADAE.ACRSN", ("ACRSN", "DSLINF"))
 def derive_course_of_onset(adae: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
     return derive_var_course(adae, alemtuzumab_exposure(ctx), date="ASTDT",
                              exposure_date="EXSTDT", course_id="EXGRPID", new_var="ACRSN",
-                             days_since_var="ALINFDY")
+                             days_since_var="DSLINF")
 
 
 @REGISTRY.implements("MT.ADAE.IARFL", ("IARFL",))
 def derive_infusion_reaction_flag(adae: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
-    days = adae["ALINFDY"]
+    days = adae["DSLINF"]
     within = (days >= 0) & (days <= ctx.param("iar_window_days"))
     return adae.assign(IARFL=np.where(within, "Y", None))
 

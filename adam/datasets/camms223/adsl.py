@@ -264,15 +264,15 @@ def derive_prior_relapses(adsl: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame
                       RLPS2Y=out["RLPS2Y"].where(~no_baseline))
 
 
-@REGISTRY.implements("MT.ADSL.DISDUR", ("MSONSDT", "DISDURY"))
+@REGISTRY.implements("MT.ADSL.DISDUR", ("MSONDT", "MSONDTF", "DISDURY"))
 def derive_disease_duration(adsl: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
     mh = ctx.domain("MH")
     mh = mh.loc[mh["MHDECOD"] == ctx.param("sdtm.ms_history_decod")]
     mh = derive_vars_dt(mh, new_vars_prefix="MHST", dtc="MHSTDTC", highest_imputation="M",
                         date_imputation="mid", dataset_name="MH")
-    out = derive_vars_merged(adsl, mh, by_vars=["USUBJID"], new_vars={"MSONSDT": "MHSTDT"},
+    out = derive_vars_merged(adsl, mh, by_vars=["USUBJID"], new_vars={"MSONDT": "MHSTDT", "MSONDTF": "MHSTDTF"},
                              order=["MHSTDT"], mode="first", dataset_add_name="MH")
-    return derive_vars_duration(out, new_var="DISDURY", start_date="MSONSDT", end_date="TRTSDT",
+    return derive_vars_duration(out, new_var="DISDURY", start_date="MSONDT", end_date="TRTSDT",
                                 out_unit="years", add_one=False)
 
 
