@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -144,6 +145,23 @@ def validate_and_export(result: BuildResult, out_dir: Path | None, *, inputs: li
         result.out_dir = out_dir
 
 
+def warning_groups(warnings: list[Problem]) -> dict[tuple[str | None, str | None], list[Problem]]:
+    """Warnings grouped by (dataset, variable), in order of first appearance."""
+    groups: dict[tuple[str | None, str | None], list[Problem]] = {}
+    for warning in warnings:
+        groups.setdefault((warning.dataset, warning.variable), []).append(warning)
+    return groups
+
+
+def build_report(result: BuildResult) -> str:
+    """The run report: every warning of the build (file names without folders), as JSON."""
+    rows = [{"file": Path(w.file).name if w.file else None, "dataset": w.dataset,
+             "variable": w.variable, "record": w.record, "message": w.message}
+            for w in result.warnings]
+    records = {name: len(frame) for name, frame in result.datasets.items()}
+    return json.dumps({"records": records, "warnings": rows}, indent=1) + "\n"
+
+
 def created_timestamp(spec: Spec) -> dt.datetime:
     """The fixed creation time written into every file: the data cut-off (or 2000-01-01)."""
     day = spec.study.data_cutoff or dt.date(2000, 1, 1)
@@ -185,6 +203,7 @@ def export_submission(result: BuildResult, out_dir: Path, *, inputs: list[Path],
             define_path = write_define(spec, stage, created=created)
             raise_if_problems(validate_define(define_path))
             render_define_html(define_path, stage / "define.html")
+        (stage / "build_report.json").write_text(build_report(result))
         if result.report is not None:
             (stage / "validation").mkdir()
             (stage / "validation" / "report.json").write_text(result.report.to_json())

@@ -23,6 +23,7 @@ from adam.cli import (  # noqa: E402,F401  (imported for their side effect)
     report,
     simulate,
     spec,
+    validate,
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -36,6 +37,29 @@ def report_input_error(error: InputError) -> None:
         console.print(f"  [red]-[/] {problem}", markup=True, highlight=False, soft_wrap=True)
 
 
+#: Options that take several values after one flag, as in ``--subjects 1000 10000``.
+MULTI_VALUE_OPTIONS = {"bench": ("--subjects", "-n")}
+
+
+def expand_multi_value_options(args: list[str]) -> list[str]:
+    """Rewrite ``--subjects 1 2 3`` as ``--subjects 1 --subjects 2 --subjects 3`` for typer."""
+    if not args or args[0] not in MULTI_VALUE_OPTIONS:
+        return list(args)
+    flags = MULTI_VALUE_OPTIONS[args[0]]
+    out: list[str] = []
+    current = None
+    for arg in args:
+        if arg in flags:
+            current = arg
+            continue
+        if current and not arg.startswith("-"):
+            out += [current, arg]
+            continue
+        current = None
+        out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code (and exits with it from a shell).
 
@@ -44,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     reset()
     try:
-        app(args=argv, prog_name="adam")
+        app(args=expand_multi_value_options(sys.argv[1:] if argv is None else argv),
+            prog_name="adam")
         code = EXIT_OK
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (EXIT_OK if stop.code is None else 1)

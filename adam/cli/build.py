@@ -33,15 +33,15 @@ def build(
     Example: adam build --study camms223
     """
     configure(quiet, verbose)
-    from adam.pipeline import build as run_build, resolve_study
+    from adam.pipeline import build as run_build, resolve_study, warning_groups
 
     spec_dir, sdtm_dir, out_dir = resolve_study(study, spec, sdtm, out)
     result = run_build(spec_dir, sdtm_dir, None if no_export else out_dir,
                        only=[d.upper() for d in dataset] if dataset else None)
-    for warning in result.warnings[:20]:
-        say(f"[yellow]warning:[/] {warning}")
-    if len(result.warnings) > 20:
-        say(f"[yellow]... and {len(result.warnings) - 20} more warnings[/]")
+    for (dataset, variable), group in warning_groups(result.warnings).items():
+        where = "/".join(x for x in (dataset, variable) if x) or "input"
+        more = f" (and {len(group) - 1} more like it)" if len(group) > 1 else ""
+        say(f"[yellow]warning:[/] {where}: {group[0].message}{more}")
     counts = ", ".join(f"{k} {len(v)}" for k, v in result.datasets.items())
     say(f"built {counts}" + (f" -> {out_dir}" if not no_export else ""))
 
