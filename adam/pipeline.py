@@ -43,6 +43,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     report: object | None = None
     out_dir: Path | None = None
+    sdtm: dict[str, pd.DataFrame] | None = None
 
 
 @contextmanager
@@ -53,15 +54,25 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 
 
 def resolve_study(study: str | None, spec_dir: Path | None, sdtm_dir: Path | None,
-                  out_dir: Path | None) -> tuple[Path, Path, Path]:
-    """Fill in the conventional folders for ``--study NAME``; explicit folders win."""
+                  out_dir: Path | None) -> tuple[Path, Path | None, Path]:
+    """Fill in the conventional folders for ``--study NAME``; explicit folders win.
+
+    The SDTM folder stays None when not given: :func:`build` then takes the spec's
+    ``default_sdtm`` or ``sdtm_in/<study>``.
+    """
     if spec_dir is None and study is None:
         raise InputError("give --study NAME or --spec FOLDER")
     name = study or Path(spec_dir).name  # type: ignore[arg-type]
     spec_dir = spec_dir or Path("specs") / name
-    sdtm_dir = sdtm_dir or Path("sdtm_in") / name
     out_dir = out_dir or Path("adam_out") / name
-    return Path(spec_dir), Path(sdtm_dir), Path(out_dir)
+    return Path(spec_dir), (Path(sdtm_dir) if sdtm_dir else None), Path(out_dir)
+
+
+def default_sdtm_dir(spec: Spec, spec_dir: Path) -> Path:
+    """``default_sdtm`` of study.yaml (relative to the project root), else sdtm_in/<study>."""
+    if spec.study.default_sdtm:
+        return Path(spec_dir).resolve().parent.parent / spec.study.default_sdtm
+    return Path("sdtm_in") / Path(spec_dir).name
 
 
 def load_checked_spec(spec_dir: Path) -> Spec:
@@ -107,16 +118,18 @@ def derive_all(spec: Spec, sdtm: dict[str, pd.DataFrame], *, timings: dict[str, 
                 ctx.adam[name] = conform_to_spec(frame, dataset)
             log.info("derived %s: %d records", name, len(ctx.adam[name]))
             bar.advance(task)
-    return BuildResult(spec=spec, datasets=ctx.adam, warnings=ctx.warnings, timings=timings)
+    return BuildResult(spec=spec, datasets=ctx.adam, warnings=ctx.warnings, timings=timings,
+                       sdtm=sdtm)
 
 
-def build(spec_dir: Path, sdtm_dir: Path, out_dir: Path | None, *,
+def build(spec_dir: Path, sdtm_dir: Path | None, out_dir: Path | None, *,
           only: list[str] | None = None) -> BuildResult:
     """Derive, validate and (when ``out_dir`` is given) export the submission folder."""
     from adam.sdtm.read import load_sdtm
 
     timings: dict[str, float] = {}
     spec = load_checked_spec(spec_dir)
+    sdtm_dir = sdtm_dir or default_sdtm_dir(spec, spec_dir)
     with _timed(timings, "read SDTM"):
         study = load_sdtm(sdtm_dir)
     result = derive_all(spec, study.frames, timings=timings, only=only,
@@ -135,7 +148,7 @@ def validate_and_export(result: BuildResult, out_dir: Path | None, *, inputs: li
     spec = result.spec
     metas = {name: dataset_meta(spec.dataset(name)) for name in result.datasets}
     with _timed(result.timings, "validate"):
-        report = validate_datasets(spec, result.datasets, metadata=metas)
+        report = validate_datasets(spec, result.datasets, metadata=metas, sdtm=result.sdtm)
     result.report = report
     if report.has_errors:
         report.print_summary()

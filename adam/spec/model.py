@@ -219,6 +219,7 @@ class Study(SpecModel):
     define_version: str = "2.1.0"
     standards: list[Standard] = Field(default_factory=lambda: [Standard()])
     module: str | None = None
+    default_sdtm: str | None = None
     analysis: dict[str, Any] = Field(default_factory=dict)
 
 

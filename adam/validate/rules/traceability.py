@@ -1,0 +1,180 @@
+"""Traceability: subjects known to ADSL, ADSL copies, SRCDOM/SRCVAR/SRCSEQ back to the source.
+
+A record's source is found from SRCDOM and SRCSEQ: an ADaM dataset (AD*) given in the same run
+is searched by USUBJID and ASEQ; an SDTM domain (when SDTM was given) by USUBJID and --SEQ.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from adam.validate.findings import SAS_EPOCH
+from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text, values_equal
+
+NOT_ADSL = ("BDS", "OCCDS", "TTE", "OTHER")
+DATASET_NAME = re.compile(r"^([A-Z]{2}|SUPP[A-Z]{2}|AD[A-Z0-9_]{1,6})$")
+#: Variables compared by ADAM-TR-006 only when the dataset has them and they are not keys.
+NEVER_COMPARED = {"USUBJID"}
+
+
+def iso_to_sas_date(values: pd.Series) -> pd.Series:
+    """SAS dates from ISO 8601 text (complete dates only; partial dates give NaN)."""
+    stamp = pd.to_datetime(text(values).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    return ((stamp - SAS_EPOCH).dt.days).astype("float64")
+
+
+def source_frame(ctx: RuleContext, domain: str) -> tuple[pd.DataFrame, str, list[str]] | None:
+    """(frame, sequence variable, date candidates) of a source dataset, or None if not given."""
+    if domain in ctx.views:
+        df = ctx.views[domain].df
+        dates = list(ctx.option("source_dates", "adam", default=["ADT", "ASTDT"]))
+        return df, "ASEQ", dates
+    sdtm = ctx.sdtm.get(domain)
+    if sdtm is not None:
+        dates = [f"{domain}DTC", f"{domain}STDTC"] if domain != "DS" else ["DSSTDTC", "DSDTC"]
+        return sdtm, f"{domain}SEQ", dates
+    return None
+
+
+def resolve_sources(ctx: RuleContext, df: pd.DataFrame) -> pd.DataFrame:
+    """For each record with SRCDOM and SRCSEQ: is its source given, is it found, its date.
+
+    Returns a frame aligned with ``df``: ``available`` (source dataset given), ``found`` (a
+    record with the same USUBJID and sequence number exists), ``date`` (the source record's
+    date as a SAS date, from ADT/ASTDT for ADaM or --DTC/--STDTC for SDTM), ``no_seq`` (the
+    source has no sequence variable to match SRCSEQ, e.g. ADSL).
+    """
+    out = pd.DataFrame({"available": False, "found": False, "date": np.nan, "no_seq": False},
+                       index=df.index)
+    if not {"SRCDOM", "SRCSEQ", "USUBJID"} <= set(df.columns):
+        return out
+    dom = text(df["SRCDOM"]).str.upper()
+    seq = pd.to_numeric(df["SRCSEQ"], errors="coerce")
+    for domain in sorted(dom.dropna().unique()):
+        source = source_frame(ctx, str(domain))
+        rows = (dom == domain).fillna(False).astype(bool) & seq.notna()
+        if source is None or not rows.any():
+            continue
+        sdf, seq_var, dates = source
+        out.loc[rows, "available"] = True
+        if seq_var not in sdf.columns or "USUBJID" not in sdf.columns:
+            out.loc[rows, "no_seq"] = True
+            continue
+        date_var = next((d for d in dates if d in sdf.columns), None)
+        lookup = pd.DataFrame({
+            "USUBJID": text(sdf["USUBJID"]),
+            "_seq": pd.to_numeric(sdf[seq_var], errors="coerce"),
+            "_date": (np.nan if date_var is None else
+                      (iso_to_sas_date(sdf[date_var]) if not pd.api.types.is_numeric_dtype(sdf[date_var])
+                       else pd.to_numeric(sdf[date_var], errors="coerce"))),
+            "_found": True,
+        }).drop_duplicates(["USUBJID", "_seq"])
+        want = pd.DataFrame({"USUBJID": text(df.loc[rows, "USUBJID"]), "_seq": seq[rows]})
+        hit = want.reset_index().merge(lookup, on=["USUBJID", "_seq"], how="left").set_index("index")
+        out.loc[hit.index, "found"] = hit["_found"].fillna(False).astype(bool)
+        out.loc[hit.index, "date"] = hit["_date"].astype("float64")
+    return out
+
+
+@rule("ADAM-TR-001", "SRCSEQ or SRCVAR is in the dataset without SRCDOM, which names the source.")
+def source_variables(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
+    others = [v for v in ("SRCSEQ", "SRCVAR") if view.has(v)]
+    if others and not view.has("SRCDOM"):
+        yield Hit(f"{', '.join(others)} without SRCDOM", variables=others)
+
+
+@rule("ADAM-TR-002", "SRCSEQ or SRCVAR is populated on a record whose SRCDOM is null.")
+def source_populated_together(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
+    if not view.has("SRCDOM"):
+        return
+    for col in ("SRCSEQ", "SRCVAR"):
+        if view.has(col):
+            bad = view.df[col].notna() & view.df["SRCDOM"].isna()
+            if bad.any():
+                yield Hit(f"{col} set but SRCDOM null", rows=bad, variables=["SRCDOM", col])
+
+
+@rule("ADAM-TR-003", "SRCDOM does not look like a dataset name (a two-letter SDTM domain, "
+      "SUPP--, or an ADaM dataset AD...).", "warning")
+def source_domain_name(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
+    if view.has("SRCDOM"):
+        s = text(view.df["SRCDOM"])
+        bad = s.notna() & ~s.str.match(DATASET_NAME).fillna(False).astype(bool)
+        if bad.any():
+            yield Hit("SRCDOM is not a dataset name", rows=bad, variables=["SRCDOM"])
+
+
+@rule("ADAM-TR-004", "SRCDOM and SRCSEQ point to a record that does not exist in the source "
+      "dataset (checked when that dataset - ADaM, or SDTM given with --sdtm - is available).")
+def source_record_exists(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
+    if not view.has("SRCDOM", "SRCSEQ", "USUBJID"):
+        return
+    res = resolve_sources(ctx, view.df)
+    wanted = view.df["SRCDOM"].notna() & view.df["SRCSEQ"].notna()
+    unavailable = wanted & ~res["available"]
+    if unavailable.any():
+        doms = sorted(text(view.df.loc[unavailable, "SRCDOM"]).dropna().unique())
+        yield Hit(f"not checked: source dataset(s) {', '.join(doms)} not given",
+                  rows=unavailable, variables=["SRCDOM", "SRCSEQ"], severity="notice")
+    no_seq = wanted & res["no_seq"]
+    if no_seq.any():
+        doms = sorted(text(view.df.loc[no_seq, "SRCDOM"]).dropna().unique())
+        yield Hit(f"SRCSEQ given but {', '.join(doms)} has no sequence variable (ASEQ/--SEQ) to "
+                  "match it", rows=no_seq, variables=["SRCDOM", "SRCSEQ"])
+    bad = wanted & res["available"] & ~res["found"] & ~res["no_seq"]
+    if bad.any():
+        yield Hit("no source record with this USUBJID and sequence number", rows=bad,
+                  variables=["SRCDOM", "SRCSEQ"])
+
+
+@rule("ADAM-TR-005", "SRCVAR names a variable that the source dataset (when given) does not have.",
+      "warning")
+def source_variable_exists(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
+    if not view.has("SRCDOM", "SRCVAR"):
+        return
+    dom = text(view.df["SRCDOM"]).str.upper()
+    var = text(view.df["SRCVAR"]).str.upper()
+    bad = pd.Series(False, index=view.df.index)
+    for domain in sorted(dom.dropna().unique()):
+        source = source_frame(ctx, str(domain))
+        if source is None:
+            continue
+        columns = [str(c).upper() for c in source[0].columns]
+        bad |= ((dom == domain) & var.notna() & ~var.isin(columns)).fillna(False).astype(bool)
+    if bad.any():
+        yield Hit("SRCVAR not a variable of SRCDOM", rows=bad, variables=["SRCDOM", "SRCVAR"])
+
+
+@rule("ADAM-TR-006", "A variable with the same name as an ADSL variable holds a different value "
+      "than ADSL for the subject (ADSL copies must keep name and content).", classes=NOT_ADSL)
+def adsl_copies(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
+    adsl = ctx.adsl
+    if adsl is None or not view.has("USUBJID") or "USUBJID" not in adsl.df.columns:
+        return
+    shared = [c for c in view.df.columns if c in adsl.df.columns and c not in NEVER_COMPARED]
+    lookup = adsl.df.drop_duplicates("USUBJID").set_index("USUBJID")
+    known = view.df["USUBJID"].isin(lookup.index)
+    for col in shared:
+        expected = view.df["USUBJID"].map(lookup[col])
+        got = view.df[col]
+        if pd.api.types.is_numeric_dtype(lookup[col]) != pd.api.types.is_numeric_dtype(got):
+            if got.notna().any() or lookup[col].notna().any():
+                yield Hit(f"{col} has a different type than in ADSL", variables=[col])
+            continue
+        bad = known & ~pd.Series(values_equal(got, expected), index=view.df.index)
+        if bad.any():
+            yield Hit(f"{col} differs from ADSL.{col}", rows=bad, variables=[col])
+
+
+@rule("ADAM-TR-007", "A subject of an analysis dataset is not in ADSL.", classes=NOT_ADSL)
+def subject_in_adsl(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
+    adsl = ctx.adsl
+    if adsl is None or not view.has("USUBJID") or "USUBJID" not in adsl.df.columns:
+        return
+    bad = view.df["USUBJID"].notna() & ~view.df["USUBJID"].isin(adsl.df["USUBJID"].dropna())
+    if bad.any():
+        yield Hit("USUBJID not in ADSL", rows=bad, variables=["USUBJID"])

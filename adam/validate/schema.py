@@ -1,0 +1,350 @@
+"""Pandera schemas generated from the spec, and their failures turned into findings.
+
+:func:`schema_for` builds a ``pandera.pandas.DataFrameSchema`` for one spec dataset. Nothing
+is written per dataset: each variable's type, core status, codelist, length and range, the
+dataset keys and the value-level metadata (e.g. AVAL per PARAMCD) become checks. Every check
+is named ``RULE-ID|VARIABLE|detail`` so that :func:`schema_findings` can map pandera's
+failure cases back to a rule of the catalogue and list the offending records.
+
+Values follow the SAS conventions of XPT: text variables hold strings, every other type holds
+numbers (integers as whole floats, dates as SAS day numbers, datetimes as SAS seconds).
+A numeric range a spec wants checked is given as ``extra: {range: [low, high]}`` on the
+variable (the spec model has no range field; either bound may be null).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from adam.spec.model import Codelist, Condition, Dataset, Spec, ValueLevel, Variable
+from adam.validate.findings import Finding, Severity, offending_records, value_kind
+from adam.validate.rules.base import RULES, declare
+
+MAX_TEXT = 200
+
+SC_MISSING = "ADAM-SC-001"
+SC_NULL = "ADAM-SC-002"
+SC_TYPE = "ADAM-SC-003"
+SC_INTEGER = "ADAM-SC-004"
+SC_CODELIST = "ADAM-SC-005"
+SC_CODELIST_EXT = "ADAM-SC-006"
+SC_LENGTH = "ADAM-SC-007"
+SC_LENGTH_200 = "ADAM-SC-008"
+SC_RANGE = "ADAM-SC-009"
+SC_KEYS = "ADAM-SC-010"
+SC_VL_TYPE = "ADAM-SC-011"
+SC_VL_CODELIST = "ADAM-SC-012"
+SC_VL_NULL = "ADAM-SC-013"
+SC_VL_LENGTH = "ADAM-SC-014"
+
+_DECLARED = [
+    (SC_MISSING, "A variable the spec marks as required (core Req) is not in the dataset.", "error"),
+    (SC_NULL, "A required (core Req) variable is null on some records; a spec may allow nulls "
+              "with extra: {nullable: true}.", "error"),
+    (SC_TYPE, "A variable does not hold the type the spec gives: text variables must be "
+              "character, integer/float/date/datetime/time variables numeric (SAS numbers).", "error"),
+    (SC_INTEGER, "An integer or date variable holds a number with a fractional part.", "error"),
+    (SC_CODELIST, "A value is not in the variable's non-extensible codelist.", "error"),
+    (SC_CODELIST_EXT, "A value is not in the variable's extensible codelist (allowed, but a "
+                      "reviewer will ask about it).", "warning"),
+    (SC_LENGTH, "A character value is longer than the length the spec gives the variable.", "error"),
+    (SC_LENGTH_200, "A character value is longer than 200 characters, the XPT v5 limit.", "error"),
+    (SC_RANGE, "A numeric value lies outside the range the spec gives (extra: {range: [low, high]}).",
+     "error"),
+    (SC_KEYS, "The dataset keys of the spec do not identify records uniquely.", "error"),
+    (SC_VL_TYPE, "On the records a value-level where clause selects, the variable does not hold "
+                 "the type the value-level metadata gives (e.g. AVAL not integer for a count "
+                 "parameter).", "error"),
+    (SC_VL_CODELIST, "On the records a value-level where clause selects, a value is outside the "
+                     "value-level codelist.", "error"),
+    (SC_VL_NULL, "On the records a value-level where clause selects, a variable the value-level "
+                 "metadata marks mandatory is null.", "error"),
+    (SC_VL_LENGTH, "On the records a value-level where clause selects, a character value is "
+                   "longer than the value-level length.", "error"),
+]
+for _id, _text, _sev in _DECLARED:
+    if _id not in RULES:
+        declare(_id, _text, _sev)  # type: ignore[arg-type]
+
+
+# --- element tests (vectorized; each returns True where the value is acceptable) -----------
+
+def _is_text_values(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+        return pd.Series(True, index=s.index)
+    if pd.api.types.is_object_dtype(s):
+        return s.isna() | s.map(lambda v: isinstance(v, str)).astype(bool)
+    return s.isna()
+
+
+def _is_number_values(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.isna()
+    if pd.api.types.is_numeric_dtype(s):
+        return pd.Series(True, index=s.index)
+    if pd.api.types.is_object_dtype(s):
+        ok = s.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
+                   and not isinstance(v, (bool, np.bool_)))
+        return s.isna() | ok.astype(bool)
+    return s.isna()
+
+
+def _as_float(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def _whole(s: pd.Series) -> pd.Series:
+    x = _as_float(s)
+    return x.isna() | np.isclose(x, np.round(x), rtol=0, atol=1e-9)
+
+
+def _text_length(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.len().fillna(0)
+
+
+def _codelist_test(codelist: Codelist, numeric: bool) -> Callable[[pd.Series], pd.Series]:
+    if numeric:
+        allowed = set()
+        for value in codelist.values:
+            try:
+                allowed.add(float(value))
+            except ValueError:
+                pass
+        return lambda s: s.isna() | _as_float(s).isin(allowed)
+    allowed_text = list(codelist.values)
+    return lambda s: s.isna() | s.astype("string").isin(allowed_text).fillna(False).astype(bool)
+
+
+def where_mask(df: pd.DataFrame, conditions: list[Condition]) -> pd.Series:
+    """The records a value-level where clause selects (all conditions must hold)."""
+    mask = pd.Series(True, index=df.index)
+    for cond in conditions:
+        if cond.variable not in df.columns:
+            return pd.Series(False, index=df.index)
+        col = df[cond.variable]
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        if numeric:
+            values: Any = [float(v) for v in cond.values]
+            col = _as_float(col)
+        else:
+            values = list(cond.values)
+            col = col.astype("string")
+        first = values[0] if values else None
+        op = cond.comparator
+        if op in ("EQ", "IN"):
+            part = col.isin(values)
+        elif op in ("NE", "NOTIN"):
+            part = ~col.isin(values) & col.notna()
+        elif op == "LT":
+            part = col < first
+        elif op == "LE":
+            part = col <= first
+        elif op == "GT":
+            part = col > first
+        else:
+            part = col >= first
+        mask &= pd.Series(part, index=df.index).fillna(False).astype(bool)
+    return mask
+
+
+def _check(test: Callable[[pd.Series], pd.Series], rule: str, variable: str, detail: str,
+           *, warning: bool = False, frame: bool = False) -> pa.Check:
+    """A named pandera check; ``frame`` checks receive the whole DataFrame."""
+
+    def safe(obj: Any) -> Any:
+        try:
+            return test(obj)
+        except Exception:  # a check that cannot be evaluated counts every record as failing
+            return pd.Series(False, index=obj.index)
+
+    # pandera reports a check by its `error` text when one is given, so the name carries all
+    return pa.Check(safe, name=f"{rule}|{variable}|{detail}", raise_warning=warning)
+
+
+def _variable_checks(spec: Spec, var: Variable, strict_warnings: bool) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if var.type == "text":
+        checks.append(_check(lambda s: bool(_is_text_values(s).all()), SC_TYPE,
+                             var.name, "expected character values"))
+        limit = var.length if var.length is not None and var.length < MAX_TEXT else None
+        if limit is not None:
+            checks.append(_check(lambda s, n=limit: _text_length(s) <= n, SC_LENGTH, var.name,
+                                 f"longer than the spec length {limit}"))
+        checks.append(_check(lambda s: _text_length(s) <= MAX_TEXT, SC_LENGTH_200, var.name,
+                             f"longer than {MAX_TEXT} characters"))
+    else:
+        checks.append(_check(lambda s: bool(_is_number_values(s).all()), SC_TYPE,
+                             var.name, f"expected numeric values ({var.type})"))
+        if var.type in ("integer", "date"):
+            checks.append(_check(_whole, SC_INTEGER, var.name, f"expected whole numbers ({var.type})"))
+        bounds = var.extra.get("range")
+        if isinstance(bounds, (list, tuple)) and len(bounds) == 2:
+            low, high = bounds
+
+            def in_range(s: pd.Series, low: Any = low, high: Any = high) -> pd.Series:
+                x = _as_float(s)
+                ok = pd.Series(True, index=s.index)
+                if low is not None:
+                    ok &= ~(x < float(low))
+                if high is not None:
+                    ok &= ~(x > float(high))
+                return ok
+
+            checks.append(_check(in_range, SC_RANGE, var.name, f"outside the range [{low}, {high}]"))
+    if var.codelist:
+        try:
+            codelist = spec.codelist(var.codelist)
+        except KeyError:
+            codelist = None
+        if codelist is not None:
+            extensible = bool(codelist.extensible)
+            rule = SC_CODELIST_EXT if extensible else SC_CODELIST
+            checks.append(_check(_codelist_test(codelist, var.type != "text"), rule, var.name,
+                                 f"not in codelist {codelist.id}",
+                                 warning=extensible and not strict_warnings))
+    return checks
+
+
+def _value_level_checks(spec: Spec, ds: Dataset, vl: ValueLevel, strict_warnings: bool) -> list[pa.Check]:
+    """Frame-level checks for one value-level entry: each tests only the selected records."""
+    wc = vl.clause_id(ds.name)
+    var = vl.variable
+    checks: list[pa.Check] = []
+
+    def on_selected(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.DataFrame], pd.Series]:
+        def frame_test(df: pd.DataFrame) -> pd.Series:
+            if var not in df.columns:
+                return pd.Series(True, index=df.index)
+            selected = where_mask(df, vl.where)
+            return ~selected | test(df[var]).reindex(df.index, fill_value=True).astype(bool)
+        return frame_test
+
+    if vl.type == "text":
+        checks.append(_check(on_selected(_is_text_values), SC_VL_TYPE, var, f"{wc}: expected character values"))
+        if vl.length is not None:
+            checks.append(_check(on_selected(lambda s, n=vl.length: _text_length(s) <= n),
+                                 SC_VL_LENGTH, var, f"{wc}: longer than {vl.length}"))
+    else:
+        test = _is_number_values
+        if vl.type in ("integer", "date"):
+            def test(s: pd.Series) -> pd.Series:
+                return _is_number_values(s) & _whole(s)
+        checks.append(_check(on_selected(test), SC_VL_TYPE, var, f"{wc}: expected {vl.type} values"))
+    if vl.codelist:
+        try:
+            codelist = spec.codelist(vl.codelist)
+        except KeyError:
+            codelist = None
+        if codelist is not None:
+            extensible = bool(codelist.extensible)
+            rule = SC_CODELIST_EXT if extensible else SC_VL_CODELIST
+            checks.append(_check(on_selected(_codelist_test(codelist, vl.type != "text")), rule, var,
+                                 f"{wc}: not in codelist {codelist.id}",
+                                 warning=extensible and not strict_warnings))
+    if vl.mandatory:
+        checks.append(_check(on_selected(lambda s: s.notna()), SC_VL_NULL, var, f"{wc}: null"))
+    return checks
+
+
+def _keys_unique(keys: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
+    def test(df: pd.DataFrame) -> pd.Series:
+        if not all(k in df.columns for k in keys):
+            return pd.Series(True, index=df.index)
+        return ~df.duplicated(keys, keep=False)
+    return test
+
+
+def schema_for(spec: Spec, dataset_name: str, *, strict_warnings: bool = False) -> pa.DataFrameSchema:
+    """The pandera schema of one spec dataset.
+
+    Columns: one per spec variable, required when the variable is core Req, non-nullable when
+    Req unless the variable has ``extra: {nullable: true}``, with type, length, codelist and
+    range checks. Frame checks: key uniqueness and the value-level metadata. Checks whose
+    finding is only a warning (extensible codelists) raise pandera warnings, not errors, unless
+    ``strict_warnings`` (the validator sets it to collect them as findings).
+    """
+    ds = spec.dataset(dataset_name)
+    columns = {}
+    for var in ds.variables:
+        nullable = not var.mandatory or bool(var.extra.get("nullable", False))
+        columns[var.name] = pa.Column(
+            None,
+            checks=_variable_checks(spec, var, strict_warnings),
+            nullable=nullable,
+            required=var.mandatory,
+            name=var.name,
+            title=var.label,
+        )
+    frame_checks = [_check(_keys_unique(list(ds.keys)), SC_KEYS, ",".join(ds.keys),
+                           "duplicate key values")]
+    for vl in ds.value_level:
+        frame_checks.extend(_value_level_checks(spec, ds, vl, strict_warnings))
+    return pa.DataFrameSchema(columns=columns, checks=frame_checks, name=ds.name, title=ds.label,
+                              strict=False, coerce=False)
+
+
+def _rule_of(check: str, column: Any) -> tuple[str, str | None, str]:
+    """(rule id, variable, detail) of a pandera failure case's check name."""
+    if "|" in check:
+        rule, variable, detail = check.split("|", 2)
+        return rule, variable, detail
+    if check == "column_in_dataframe":
+        return SC_MISSING, None, "required variable not in the dataset"
+    if check == "not_nullable":
+        return SC_NULL, str(column), "null values in a required variable"
+    return SC_TYPE, (str(column) if isinstance(column, str) else None), check
+
+
+def schema_findings(spec: Spec, dataset_name: str, df: pd.DataFrame) -> list[Finding]:
+    """Validate ``df`` lazily against the spec schema; one finding per failed check.
+
+    ``df`` must have a default RangeIndex (the engine normalizes frames so).
+    """
+    ds = spec.dataset(dataset_name)
+    schema = schema_for(spec, dataset_name, strict_warnings=True)
+    findings: list[Finding] = []
+    missing_keys = [k for k in ds.keys if k not in df.columns]
+    if missing_keys:
+        findings.append(Finding(SC_KEYS, "notice", ds.name,
+                                f"keys not checked: key variable(s) {', '.join(missing_keys)} "
+                                "not in the dataset", variables=tuple(missing_keys)))
+    try:
+        schema.validate(df, lazy=True)
+        return findings
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    kinds = {v.name: value_kind(v.name, df[v.name], v.type) for v in ds.variables if v.name in df.columns}
+    cases = cases.assign(check=cases["check"].astype(str))
+    # our checks carry their variable in the name; pandera's own (not_nullable) need the column
+    own = cases["check"].str.contains("|", regex=False)
+    cases = cases.assign(group=cases["check"].where(own, cases["check"] + "|" + cases["column"].astype(str)))
+    for _, group in cases.groupby("group", sort=True):
+        check = group["check"].iloc[0]
+        column = group["column"].iloc[0]
+        rule, variable, detail = _rule_of(str(check), column)
+        severity: Severity = RULES[rule].severity if rule in RULES else "error"
+        if rule == SC_MISSING:
+            for name in group["failure_case"].astype(str):
+                findings.append(Finding(rule, severity, ds.name,
+                                        f"required variable {name} is not in the dataset",
+                                        variables=(name,)))
+            continue
+        variables = tuple(v for v in (variable or "").split(",") if v)
+        index = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int).unique()
+        if len(index) == 0:  # a whole-column failure (e.g. wrong type)
+            found = str(df[variable].dtype) if variable in df.columns else "?"
+            findings.append(Finding(rule, severity, ds.name,
+                                    f"{variable}: {detail} (column type {found})", variables=variables))
+            continue
+        shown = variables
+        if rule in (SC_VL_TYPE, SC_VL_CODELIST, SC_VL_NULL, SC_VL_LENGTH):
+            vl_vars = [c.variable for vl in ds.value_level for c in vl.where if vl.variable == variable]
+            shown = tuple(dict.fromkeys(list(variables) + vl_vars))
+        count, records = offending_records(df, pd.Index(index), shown, kinds)
+        findings.append(Finding(rule, severity, ds.name, f"{variable}: {detail}", count=count,
+                                variables=variables, records=records))
+    return findings
