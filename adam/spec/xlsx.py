@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import re
 import tempfile
@@ -124,8 +125,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 STUDY_ATTRIBUTES = {
     "Study ID": "study_id", "Study Name": "name", "Study Description": "description",
     "Protocol Name": "protocol", "Sponsor": "sponsor", "Data Cutoff": "data_cutoff",
-    "Define Version": "define_version", "Module": "module", "Standards": "standards",
-    "Analysis": "analysis",
+    "Define Version": "define_version", "Module": "module", "Default SDTM": "default_sdtm",
+    "Standards": "standards", "Analysis": "analysis",
 }
 # Define-XML class names accepted for the short ADaM class names of the model.
 CLASS_NAMES = {"SUBJECT LEVEL ANALYSIS DATASET": "ADSL", "OCCURRENCE DATA STRUCTURE": "OCCDS",
@@ -137,10 +138,11 @@ NO = {"no", "n", "false", "0"}
 
 # =============================================================================== export
 def _cell_text(value: Any) -> Any:
-    """A value as written to a cell: scalars as they are, anything else as flow YAML."""
+    """A value as written to a cell: scalars as they are, lists and mappings as JSON text
+    (read back as such by :meth:`_Sheet.extras`)."""
     if value is None or isinstance(value, (str, int, float, bool, dt.date)):
         return value
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False).strip()
+    return json.dumps(value, sort_keys=False)
 
 
 def _yes_no(value: bool | None) -> str | None:
@@ -472,8 +474,18 @@ class _Sheet:
         for i, header in self.extra.items():
             value = row[i] if i < len(row) else None
             if value is not None and not (isinstance(value, str) and value == ""):
-                out[header] = value
+                out[header] = _structured(value)
         return out
+
+
+def _structured(value: Any) -> Any:
+    """JSON list or mapping text (as :func:`_cell_text` writes it) back to the value."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _as_text(value: Any) -> str:
