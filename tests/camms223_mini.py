@@ -99,14 +99,14 @@ def mini_sdtm() -> dict[str, pd.DataFrame]:
     ]
     ae_frame = _frame("AE", ae_rows)
     rs = _frame("RS", [
-        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=2.0, RSDTC="2009-12-15"),
-        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=2.5, RSDTC="2010-01-01"),
-        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=3.0, RSDTC="2010-01-01"),
-        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=2.0, RSDTC="2010-04-01"),
+        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=2.0, RSDTC="2009-12-15", VISIT="SCREENING", VISITNUM=1.0),
+        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=2.5, RSDTC="2010-01-01", VISIT="DAY 1", VISITNUM=100.0),
+        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=3.0, RSDTC="2010-01-01", VISIT="DAY 1", VISITNUM=100.0),
+        dict(USUBJID=A, RSTESTCD="EDSS0101", RSSTRESN=2.0, RSDTC="2010-04-01", VISIT="MONTH 3", VISITNUM=103.0),
     ])
     ce = _frame("CE", [
-        dict(USUBJID=A, CEDECOD="MULTIPLE SCLEROSIS RELAPSE", CESTDTC="2009-06-01"),
-        dict(USUBJID=A, CEDECOD="MULTIPLE SCLEROSIS RELAPSE", CESTDTC="2011-05-01"),
+        dict(USUBJID=A, CEDECOD="MULTIPLE SCLEROSIS RELAPSE", CESTDTC="2009-06-01", CESEV="MILD"),
+        dict(USUBJID=A, CEDECOD="MULTIPLE SCLEROSIS RELAPSE", CESTDTC="2011-05-01", CESEV="MODERATE"),
     ])
     mh = _frame("MH", [
         dict(USUBJID=A, MHDECOD="Multiple sclerosis relapse", MHSTDTC="2008-03-15"),
@@ -116,8 +116,11 @@ def mini_sdtm() -> dict[str, pd.DataFrame]:
         dict(USUBJID=A, CMCAT="DISEASE MODIFYING THERAPY", CMSTDTC="2016-01"),
         dict(USUBJID=B, CMCAT="GENERAL", CMSTDTC="2010-03-01"),
     ])
+    nv = _frame("NV", [
+        dict(USUBJID=A, NVTESTCD="NGDT1LES", NVSTRESN=0.0, NVDTC="2015-06-01", VISIT="MONTH 72", VISITNUM=172.0),
+    ])
     sv = _frame("SV", [dict(USUBJID=A, VISITNUM=1.0, SVSTDTC="2018-06-30")], seq=False)
     ts = _frame("TS", [dict(USUBJID=None, TSPARMCD="DCUTDTC", TSVAL="2018-12-31")], seq=False)
     ts = ts.drop(columns="USUBJID").assign(TSSEQ=1.0)
     return {"DM": dm, "DS": ds, "EX": ex, "AE": ae_frame, "RS": rs, "CE": ce, "MH": mh,
-            "CM": cm, "SV": sv, "TS": ts}
+            "CM": cm, "SV": sv, "TS": ts, "NV": nv}

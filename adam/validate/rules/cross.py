@@ -20,7 +20,10 @@ an option with a default, read from ``validate_datasets(options=...)`` or from t
           - {dataset: ADRR, paramcd: [RELAPSE], date: ADT}
           - {dataset: ADTTE, paramcd: [CDW6M], where: {CNSR: [0]}, date: ADT}
           - {dataset: ADMRI, paramcd: [MRIACT], where: {AVALC: [Y]}, date: ADT}
-        sustained: {dataset: ADTTE, paramcd: [SNEDA]}
+        sustained: {dataset: ADTTE, paramcd: [SNEDA]}   # may give its own `sources`
+                                                        # (dated events, not yearly records);
+                                                        # a source with strictly_after_start:
+                                                        # true ignores events on STARTDT
 
 When a dataset, parameter or variable a rule needs is absent the rule says so in a notice; it
 never passes silently.
@@ -240,9 +243,11 @@ def _activity_events(ctx: RuleContext, sources: list[dict[str, Any]]) -> tuple[p
             notes.append(f"{name} has no records selected by {src}")
             continue
         frames.append(pd.DataFrame({"USUBJID": df.loc[rows, "USUBJID"],
-                                    "date": view.numbers(date)[rows]}))
+                                    "date": view.numbers(date)[rows],
+                                    "strict": bool(src.get("strictly_after_start", False))}))
     events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {"USUBJID": pd.Series([], dtype=object), "date": pd.Series([], dtype=float)})
+        {"USUBJID": pd.Series([], dtype=object), "date": pd.Series([], dtype=float),
+         "strict": pd.Series([], dtype=bool)})
     return events.dropna(subset=["date"]), notes
 
 
@@ -315,7 +320,7 @@ def sustained_neda(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit("not checked: STARTDT, ADT, CNSR or USUBJID missing", dataset=view.name,
                   severity="notice")
         return
-    events, notes = _activity_events(ctx, opts["sources"])
+    events, notes = _activity_events(ctx, sustained.get("sources") or opts["sources"])
     if notes:
         yield Hit("activity sources incomplete: " + "; ".join(notes), dataset=view.name,
                   severity="notice")
@@ -323,7 +328,9 @@ def sustained_neda(ctx: RuleContext) -> Iterator[Hit]:
     recs = pd.DataFrame({"USUBJID": df.loc[rows, "USUBJID"],
                          "start": view.numbers("STARTDT")[rows]})
     pairs = recs.reset_index().merge(events, on="USUBJID", how="left")
-    after = pairs[pairs["date"] >= pairs["start"]]
+    # a source marked strictly_after_start (e.g. the entry scan) counts only after STARTDT
+    after = pairs[(pairs["date"] > pairs["start"])
+                  | ((pairs["date"] == pairs["start"]) & ~pairs["strict"].astype(bool))]
     first = after.groupby("index")["date"].min().reindex(df.index)
     cnsr = view.numbers("CNSR")
     adt = view.numbers("ADT")

@@ -1,0 +1,259 @@
+"""ADEDSS of CAMMS223: EDSS per assessment with visits, baseline, change, and 6-month confirmed
+worsening (CDW) and improvement (CDI) flags.
+
+Built from RS (EDSS total score) and ADSL with :mod:`adam.derive`; every step is registered under
+its spec method id (specs/camms223/methods_efficacy.yaml). Thresholds, confirmation interval,
+tolerance and relapse exclusion come from the analysis parameters ``edss``, ``cdw`` and ``cdi``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from adam.datasets.camms223.registry import REGISTRY
+from adam.derive import (derive_var_analysis_window, derive_var_base, derive_var_base_flag,
+                         derive_var_category, derive_var_confirmed_change, derive_var_extreme_flag,
+                         derive_vars_dt)
+from adam.engine import BuildContext
+from adam.errors import InputError, Problem
+
+from .efficacy_common import (analysis_year, assign_seq, flag_within_days_after, param, record_label,
+                              relapse_dates, relative_day, treated, year_days)
+
+DATASET = "ADEDSS"
+MONTH_DAYS = 365.25 / 12
+BASELINE_RULES = {"last assessment on or before first dose": True,
+                  "last assessment before first dose": False}
+ANL = "__ANL"  # analysed record (one per subject-day: the AVERAGE record where there is one)
+POST = "__POST"  # post-baseline (ADT > TRTSDT)
+
+
+@REGISTRY.implements("MT.ADEDSS.PARAM", ("ADEDSS.PARAMCD", "ADEDSS.PARAM"))
+def derive_param(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    return df.assign(PARAMCD="EDSS", PARAM="Expanded Disability Status Scale Score")
+
+
+@REGISTRY.implements("MT.ADEDSS.SRC", ("ADEDSS.SRCDOM", "ADEDSS.SRCVAR", "ADEDSS.SRCSEQ"))
+def derive_source(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    return df.assign(SRCDOM="RS", SRCVAR="RSSTRESN", SRCSEQ=df["RSSEQ"].to_numpy(dtype=float))
+
+
+@REGISTRY.implements("MT.ADEDSS.ADT", ("ADEDSS.ADT",))
+def derive_adt(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    out = derive_vars_dt(df, new_vars_prefix="A", dtc="RSDTC", highest_imputation="n", dataset_name="RS")
+    bad = out["ADT"].isna() & out["RSDTC"].notna()
+    for _, row in out.loc[bad].iterrows():  # reporting only
+        ctx.warn(f"EDSS assessment with a partial date ({row['RSDTC']}) is not analysed", dataset="RS",
+                 variable="RSDTC", record=record_label(row["USUBJID"], "RSSEQ", row["RSSEQ"]))
+    return out
+
+
+@REGISTRY.implements("MT.ADEDSS.AVAL", ("ADEDSS.AVAL",))
+def derive_aval(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    """AVAL from RSSTRESN; a score outside 0-10 or off the 0.5 grid is an input error."""
+    value = pd.to_numeric(df["RSSTRESN"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isnan(value) & ((value < 0) | (value > 10) | (value * 2 != np.round(value * 2)))
+    if bad.any():
+        raise InputError([
+            Problem(f"EDSS score {v:g} is not between 0 and 10 in steps of 0.5", dataset="RS",
+                    variable="RSSTRESN", record=record_label(u, "RSSEQ", s))
+            for u, s, v in zip(df["USUBJID"][bad], df["RSSEQ"][bad], value[bad])])
+    return df.assign(AVAL=value)
+
+
+@REGISTRY.implements("MT.ADEDSS.DTYPE", ("ADEDSS.DTYPE",))
+def derive_dtype(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    """Add one DTYPE = 'AVERAGE' record per subject-day with more than one EDSS value."""
+    valued = df.loc[df["ADT"].notna() & df["AVAL"].notna()]
+    dup = valued.duplicated(["USUBJID", "ADT"], keep=False)
+    out = df.assign(DTYPE=pd.Series(np.nan, index=df.index, dtype="str"))
+    if not dup.any():
+        return out
+    days = valued.loc[dup].sort_values(["USUBJID", "ADT", "RSSEQ"], kind="stable")
+    first = days.drop_duplicates(["USUBJID", "ADT"]).reset_index(drop=True)
+    means = days.groupby(["USUBJID", "ADT"], sort=False)["AVAL"].mean().reset_index()
+    avg = first.drop(columns=["AVAL"]).merge(means, on=["USUBJID", "ADT"], how="left")
+    avg = avg.assign(DTYPE="AVERAGE", SRCSEQ=np.nan, RSSEQ=np.nan)
+    return pd.concat([out, avg[out.columns]], ignore_index=True)
+
+
+@REGISTRY.implements("MT.ADEDSS.ADY", ("ADEDSS.ADY",))
+def derive_ady(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    return df.assign(ADY=relative_day(df["ADT"], df["TRTSDT"]))
+
+
+@REGISTRY.implements("MT.ADEDSS.AYEAR", ("ADEDSS.AYEAR",))
+def derive_ayear(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    return df.assign(AYEAR=analysis_year(df["ADT"], df["TRTSDT"], year_days(ctx)))
+
+
+@REGISTRY.implements("MT.ADEDSS.ABLFL", ("ADEDSS.ABLFL",))
+def derive_ablfl(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    rule = ctx.param("edss.baseline_rule")
+    if rule not in BASELINE_RULES:
+        raise InputError(Problem(f"analysis parameter edss.baseline_rule is {rule!r}; expected one of "
+                                 f"{', '.join(map(repr, BASELINE_RULES))}", file="study.yaml"))
+    return derive_var_base_flag(df, by_vars=["USUBJID", "PARAMCD"], date="ADT", reference_date="TRTSDT",
+                                include_reference_date=BASELINE_RULES[rule], filter=df[ANL].to_numpy())
+
+
+@REGISTRY.implements("MT.ADEDSS.BASE", ("ADEDSS.BASE",))
+def derive_base(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    return derive_var_base(df, by_vars=["USUBJID", "PARAMCD"])
+
+
+@REGISTRY.implements("MT.ADEDSS.CHG", ("ADEDSS.CHG",))
+def derive_chg(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    chg = df["AVAL"].to_numpy(dtype=float) - df["BASE"].to_numpy(dtype=float)
+    return df.assign(CHG=np.where(df[POST].to_numpy(), chg, np.nan))
+
+
+@REGISTRY.implements("MT.ADEDSS.CHGCAT1", ("ADEDSS.CHGCAT1",))
+def derive_chgcat1(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    worse, better, stable = (float(ctx.param(f"edss.{k}")) for k in ("worsened_by", "improved_by", "stable_within"))
+    return derive_var_category(df, new_var="CHGCAT1", source="CHG",
+                               cuts=[("WORSENED", worse, None), ("IMPROVED", None, -better),
+                                     ("STABLE", -stable, stable)])
+
+
+def visit_windows(max_day: float, interval_months: int) -> pd.DataFrame:
+    """Windows of Month m = k * interval (k >= 1) on the ADY scale, contiguous, up to ``max_day``."""
+    n = max(int(np.ceil((max_day + 1) / (interval_months * MONTH_DAYS))) + 1, 1)
+    months = np.arange(1, n + 2) * interval_months
+    target = np.round(months * MONTH_DAYS) + 1
+    edges = np.floor((target[:-1] + target[1:]) / 2)
+    lo = np.r_[2.0, edges[:-1] + 1]
+    hi = edges
+    m = months[:-1]
+    return pd.DataFrame({"AVISITN": m.astype(float), "AVISIT": [f"Month {k}" for k in m],
+                         "AWTARGET": target[:-1], "AWLO": lo, "AWHI": hi})
+
+
+@REGISTRY.implements("MT.ADEDSS.AVISIT", ("ADEDSS.AVISIT", "ADEDSS.AVISITN", "ADEDSS.AWTARGET",
+                                           "ADEDSS.AWLO", "ADEDSS.AWHI", "ADEDSS.AWTDIFF"))
+def derive_avisit(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    post = df[POST].to_numpy()
+    max_day = float(np.nanmax(df["ADY"].to_numpy(dtype=float)[post])) if post.any() else 1.0
+    windows = visit_windows(max_day, int(param(ctx, "edss.visit_interval_months")))
+    out = derive_var_analysis_window(df, windows, day_var="ADY", by_vars=["USUBJID", "PARAMCD"],
+                                     flag_var="__WINFL", filter=post)
+    base = (out["ABLFL"] == "Y").to_numpy()
+    out.loc[base, "AVISIT"] = "Baseline"
+    out.loc[base, "AVISITN"] = 0.0
+    return out.drop(columns=["__WINFL"])
+
+
+@REGISTRY.implements("MT.ADEDSS.ANL01FL", ("ADEDSS.ANL01FL",))
+def derive_anl01fl(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    cand = df[ANL].to_numpy() & df["AVISITN"].notna().to_numpy() & df["AVAL"].notna().to_numpy()
+    out = derive_var_extreme_flag(df, by_vars=["USUBJID", "PARAMCD", "AVISITN"],
+                                  order=["AWTDIFF", ("ADY", "desc")], new_var="ANL01FL", mode="first",
+                                  filter=cand, check_type="none")
+    base = (out["ABLFL"] == "Y").to_numpy()
+    out.loc[base, "ANL01FL"] = "Y"
+    return out
+
+
+@REGISTRY.implements("MT.ADEDSS.ANL02FL", ("ADEDSS.ANL02FL",))
+def derive_anl02fl(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    m = df["AVISITN"].to_numpy(dtype=float)
+    annual = (df["ANL01FL"] == "Y").to_numpy() & (m > 0) & (np.mod(m, 12) == 0)
+    return df.assign(ANL02FL=pd.Series(np.where(annual, "Y", None), index=df.index, dtype="str"))
+
+
+@REGISTRY.implements("MT.ADEDSS.RLPEXFL", ("ADEDSS.RLPEXFL",))
+def derive_rlpexfl(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    within = flag_within_days_after(df, _relapses(ctx), float(ctx.param("cdw.relapse_exclusion_days")))
+    return df.assign(RLPEXFL=pd.Series(np.where(within, "Y", None), index=df.index, dtype="str"))
+
+
+def _relapses(ctx: BuildContext) -> pd.DataFrame:
+    rel = relapse_dates(ctx)
+    return rel.assign(ONSETDT=rel["ADT"])
+
+
+def _confirmed(df: pd.DataFrame, ctx: BuildContext, kind: str) -> pd.DataFrame:
+    """CRITn/CRITnFL and the confirmation flags for kind 'cdw' (worsening) or 'cdi' (improvement)."""
+    p = {k: ctx.param(f"{kind}.{k}") for k in ("threshold", "confirm_days", "tolerance_days",
+                                                 "relapse_exclusion_days")}
+    worsening = kind == "cdw"
+    zero = float(ctx.param("cdw.threshold_if_base_zero")) if worsening else None
+    min_base = None if worsening else float(ctx.param("cdi.min_base"))
+    prefix = kind.upper()
+    use = df[ANL].to_numpy() & df[POST].to_numpy()
+    events = _relapses(ctx)[["USUBJID", "ONSETDT"]]
+    out = derive_var_confirmed_change(
+        df, by_vars=["USUBJID", "PARAMCD"], date="ADT", value="AVAL", base="BASE",
+        direction="worsening" if worsening else "improvement", threshold=float(p["threshold"]),
+        threshold_if_base_zero=zero, confirm_days=float(p["confirm_days"]),
+        tolerance_days=float(p["tolerance_days"]), events=events.assign(PARAMCD="EDSS"),
+        event_date="ONSETDT", exclusion_days=float(p["relapse_exclusion_days"]), min_base=min_base,
+        new_vars_prefix=prefix, filter=use, true_value="Y", false_value="N")
+    n = "1" if worsening else "2"
+    onset = out.pop(f"{prefix}ONFL")
+    if not worsening:  # not assessed below the minimum baseline
+        onset = onset.where(~(df["BASE"].to_numpy(dtype=float) < min_base))
+    is_onset = (onset == "Y").to_numpy()
+    out[f"CRIT{n}FL"] = onset
+    thr = float(p["threshold"])
+    text = (f"EDSS CHG >= {thr:g} (>= {zero:g} if BASE = 0), confirmed over 6 months" if worsening
+            else f"EDSS CHG <= -{thr:g} with BASE >= {min_base:g}, confirmed over 6 months")
+    out[f"CRIT{n}"] = pd.Series(np.where(onset.notna(), text, None), index=df.index, dtype="str")
+    out[f"{prefix}CFFL"] = out[f"{prefix}CFFL"].where(is_onset)
+    out[f"{prefix}EVFL"] = out[f"{prefix}EVFL"].where(out[f"{prefix}EVFL"] == "Y")
+    return out
+
+
+@REGISTRY.implements("MT.ADEDSS.CDW", ("ADEDSS.CRIT1", "ADEDSS.CRIT1FL", "ADEDSS.CDWCFFL",
+                                        "ADEDSS.CDWCFDT", "ADEDSS.CDWEVFL"))
+def derive_cdw(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    return _confirmed(df, ctx, "cdw")
+
+
+@REGISTRY.implements("MT.ADEDSS.CDI", ("ADEDSS.CRIT2", "ADEDSS.CRIT2FL", "ADEDSS.CDICFFL",
+                                        "ADEDSS.CDICFDT", "ADEDSS.CDIEVFL"))
+def derive_cdi(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    return _confirmed(df, ctx, "cdi")
+
+
+@REGISTRY.implements("MT.ADEDSS.ASEQ", ("ADEDSS.ASEQ",))
+def derive_aseq(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    order = df.assign(__D=df["DTYPE"].notna().astype(int))
+    out = assign_seq(order, ["PARAMCD", "ADT", "__D", "SRCSEQ"])
+    return out.drop(columns=["__D"])
+
+
+def edss_records(ctx: BuildContext) -> pd.DataFrame:
+    """The EDSS records of RS for subjects of ADSL, with TRTSDT."""
+    rs = ctx.domain("RS")
+    rs = rs.loc[rs["RSTESTCD"] == ctx.param("sdtm.edss_testcd")]
+    subjects = treated(ctx)[["USUBJID", "TRTSDT"]]
+    rs = rs.merge(subjects, on="USUBJID", how="inner", validate="many_to_one")
+    cols = ["USUBJID", "RSSEQ", "VISITNUM", "VISIT", "RSDTC", "RSSTRESN", "TRTSDT"]
+    for c in cols:
+        if c not in rs.columns:
+            rs[c] = np.nan
+    return rs[cols].reset_index(drop=True)
+
+
+STEPS_1 = ("MT.ADEDSS.PARAM", "MT.ADEDSS.SRC", "MT.ADEDSS.ADT", "MT.ADEDSS.AVAL", "MT.ADEDSS.DTYPE")
+STEPS_2 = ("MT.ADEDSS.ADY", "MT.ADEDSS.AYEAR", "MT.ADEDSS.ABLFL", "MT.ADEDSS.BASE", "MT.ADEDSS.CHG",
+           "MT.ADEDSS.CHGCAT1", "MT.ADEDSS.AVISIT", "MT.ADEDSS.ANL01FL", "MT.ADEDSS.ANL02FL",
+           "MT.ADEDSS.RLPEXFL", "MT.ADEDSS.CDW", "MT.ADEDSS.CDI", "MT.ADEDSS.ASEQ")
+
+
+def build(ctx: BuildContext) -> pd.DataFrame:
+    """ADEDSS: one record per EDSS assessment (plus same-day averages), all steps in order."""
+    df = edss_records(ctx)
+    for method_id in STEPS_1:
+        df = REGISTRY.run(method_id, df, ctx)
+    valued = (df["ADT"].notna() & df["AVAL"].notna()).to_numpy()
+    avg_days = df.loc[df["DTYPE"].notna(), ["USUBJID", "ADT"]].assign(__AVG=True)
+    has_avg = df[["USUBJID", "ADT"]].merge(avg_days, on=["USUBJID", "ADT"], how="left")["__AVG"]
+    replaced = df["DTYPE"].isna().to_numpy() & has_avg.notna().to_numpy()
+    df[ANL] = valued & ~replaced
+    df[POST] = (df["ADT"] > df["TRTSDT"]).fillna(False).to_numpy(dtype=bool)
+    for method_id in STEPS_2:
+        df = REGISTRY.run(method_id, df, ctx)
+    return df.drop(columns=["RSSEQ", "RSDTC", "RSSTRESN", ANL, POST])
