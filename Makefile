@@ -37,7 +37,7 @@ paper: setup
 	$(ADAM) report paper --adam $(OUT)
 
 qc: setup
-	$(PY) -m validation.run_qc --sdtm $(SDTM) --adam $(OUT)
+	$(PY) -m validation.run_qc --sdtm $(SDTM) --adam $(OUT) --spec specs/$(STUDY)
 
 test: setup
 	$(PY) -m pytest
