@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from adam.validate.findings import SAS_EPOCH
+from adam.validate.findings import SAS_EPOCH, seq_variable
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text, values_equal
 
 NOT_ADSL = ("BDS", "OCCDS", "TTE", "OTHER")
@@ -32,7 +32,8 @@ def source_frame(ctx: RuleContext, domain: str) -> tuple[pd.DataFrame, str, list
     if domain in ctx.views:
         df = ctx.views[domain].df
         dates = list(ctx.option("source_dates", "adam", default=["ADT", "ASTDT"]))
-        return df, "ASEQ", dates
+        # ASEQ, else the dataset's own --SEQ (an OCCDS dataset like ADAE keeps AESEQ)
+        return df, seq_variable(df) or "ASEQ", dates
     sdtm = ctx.sdtm.get(domain)
     if sdtm is not None:
         dates = [f"{domain}DTC", f"{domain}STDTC"] if domain != "DS" else ["DSSTDTC", "DSDTC"]
