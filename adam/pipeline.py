@@ -140,6 +140,28 @@ def build(spec_dir: Path, sdtm_dir: Path | None, out_dir: Path | None, *,
     return result
 
 
+def export_derived(spec_dir: Path, adam_dir: Path, out_dir: Path) -> list[str]:
+    """`adam export`: validate and package ADaM datasets derived elsewhere (xpt, Dataset-JSON).
+
+    Every dataset of the spec must be in ``adam_dir`` with exactly the spec's variables; the
+    values are conformed to the engine's types before the same checks and writers as a build.
+    """
+    from adam.validate import read_dataset_folder
+
+    spec = load_checked_spec(spec_dir)
+    frames, _, _ = read_dataset_folder(adam_dir)
+    missing = [n for n in spec.dataset_names if n not in frames]
+    if missing:
+        raise InputError([Problem("dataset of the spec not found in the folder", file=str(adam_dir),
+                                  dataset=name) for name in missing])
+    datasets = {name: conform_to_spec(frames[name], spec.dataset(name))
+                for name in spec.dataset_names}
+    result = BuildResult(spec=spec, datasets=datasets)
+    inputs = sorted(Path(adam_dir) / f for f in (p.name for p in Path(adam_dir).glob("*.xpt")))
+    validate_and_export(result, out_dir, inputs=inputs, spec_dir=spec_dir)
+    return list(datasets)
+
+
 def validate_and_export(result: BuildResult, out_dir: Path | None, *, inputs: list[Path],
                         spec_dir: Path) -> None:
     """Validate the frames; stop with findings (exit 1) before writing anything on error."""

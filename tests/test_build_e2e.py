@@ -89,3 +89,21 @@ def test_bad_input_leaves_the_previous_output_untouched(built, camms223_sdtm, tm
     assert code == 2
     assert (out / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["out", "sdtm"]
+
+
+def test_export_of_the_built_datasets_gives_the_same_bytes(built, tmp_path):
+    out = tmp_path / "exported"
+    assert main(["export", "--spec", str(SPEC), "--adam", str(built), "--out", str(out),
+                 "-q"]) == 0
+    for path in sorted(built.glob("*.xpt")) + sorted((built / "datasetjson").iterdir()) + [
+            built / "define.xml"]:
+        assert (out / path.relative_to(built)).read_bytes() == path.read_bytes(), path.name
+
+
+def test_export_names_a_missing_dataset(built, tmp_path):
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(built / "adsl.xpt", partial)
+    assert main(["export", "--spec", str(SPEC), "--adam", str(partial), "--out",
+                 str(tmp_path / "out"), "-q"]) == 2
+    assert not (tmp_path / "out").exists()

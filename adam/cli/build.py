@@ -59,12 +59,7 @@ def export(
     Example: adam export --spec specs/camms223 --adam work/adam --out adam_out/camms223
     """
     configure(quiet, verbose)
-    from adam.pipeline import BuildResult, load_checked_spec, validate_and_export
-    from adam.sdtm.read import read_sdtm
+    from adam.pipeline import export_derived
 
-    spec_obj = load_checked_spec(spec)
-    frames = read_sdtm(adam_dir)
-    datasets = {name: frames[name] for name in spec_obj.dataset_names if name in frames}
-    result = BuildResult(spec=spec_obj, datasets=datasets)
-    validate_and_export(result, out, inputs=sorted(Path(adam_dir).glob("*.*")), spec_dir=spec)
+    datasets = export_derived(spec, adam_dir, out)
     say(f"exported {', '.join(datasets)} -> {out}")

@@ -18,7 +18,7 @@ PREFERENCE = (".xpt", ".sas7bdat", ".json", ".ndjson")
 FORMAT_SUFFIXES = {"auto": PREFERENCE, "xpt": (".xpt",), "sas7bdat": (".sas7bdat",),
                    "json": (".json", ".ndjson")}
 #: Files in a package folder that are not datasets.
-NOT_DATASETS = {"define", "manifest", "validation", "dataset-json", "datasetjson"}
+NOT_DATASETS = {"define", "manifest", "build_report", "validation", "dataset-json", "datasetjson"}
 
 
 def find_dataset_files(folder: Path, fmt: str = "auto") -> tuple[dict[str, Path], list[Path]]:
