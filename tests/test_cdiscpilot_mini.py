@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adam.datasets.cdiscpilot._generic import (derive_var_codelist_map, derive_var_interval_dose,
+from adam.derive import (derive_var_codelist_map, derive_var_interval_dose,
                                                derive_var_pooled_group)
 from adam.errors import InputError
 from adam.pipeline import derive_all, load_checked_spec

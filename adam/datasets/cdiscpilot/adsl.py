@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from adam.datasets.cdiscpilot._generic import (derive_var_codelist_map, derive_var_interval_dose,
+from adam.derive import (derive_var_codelist_map, derive_var_interval_dose,
                                                derive_var_pooled_group)
 from adam.datasets.cdiscpilot.common import (category_rules, codelist_of, disposition_event,
                                              visit_dates)
