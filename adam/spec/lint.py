@@ -361,8 +361,9 @@ class _Linter:
         for cl, key in _keyed(self.spec.codelists, "codelist"):
             if "@" in key:
                 self.add(key, f"codelist id '{cl.id}' is defined more than once")
-            if not cl.items:
-                self.add(key, f"codelist '{cl.id}' has no terms", field="items")
+            if not cl.items and not cl.dictionary:
+                self.add(key, f"codelist '{cl.id}' has no terms (and names no external "
+                              "dictionary)", field="items")
             for value, count in Counter(cl.values).items():
                 if count > 1:
                     second = [i for i, v in enumerate(cl.values) if v == value][1]

@@ -200,7 +200,8 @@ def _variable_checks(spec: Spec, var: Variable, strict_warnings: bool) -> list[p
             codelist = spec.codelist(var.codelist)
         except KeyError:
             codelist = None
-        if codelist is not None:
+        # an external dictionary (e.g. MedDRA) lists no terms to check against
+        if codelist is not None and not codelist.dictionary:
             extensible = bool(codelist.extensible)
             rule = SC_CODELIST_EXT if extensible else SC_CODELIST
             checks.append(_check(_codelist_test(codelist, var.type != "text"), rule, var.name,
@@ -239,7 +240,7 @@ def _value_level_checks(spec: Spec, ds: Dataset, vl: ValueLevel, strict_warnings
             codelist = spec.codelist(vl.codelist)
         except KeyError:
             codelist = None
-        if codelist is not None:
+        if codelist is not None and not codelist.dictionary:
             extensible = bool(codelist.extensible)
             rule = SC_CODELIST_EXT if extensible else SC_VL_CODELIST
             checks.append(_check(on_selected(_codelist_test(codelist, vl.type != "text")), rule, var,
