@@ -37,6 +37,11 @@ def test_round_trip_21(example, tmp_path: Path):
         {f"def:leaf ID=LF.{name}" for name in example.dataset_names} | {"def:leaf ID=LF.adrg.pdf"}
     again = import_define(path)
     assert again == example
+    # the analysis results metadata is part of it: both displays, with their where clauses and code
+    assert [r.id for r in again.analysis_result_list()] == ["AR.Table14.3.01.AR.0000", "AR.Table14.5.02.AR.0000"]
+    assert again.analysis_results[1].results[0].datasets[0].where_id == \
+        "WC.ADAE.AESER.EQ.ADAE.SAFFL.EQ.e62cdb27a61e20b0f30f4ff403473fde4485a9ba"
+    assert 'ParameterOID="IT.ADADAS.PARAMCD"' in path.read_text()
     # and it survives the YAML spec folder too
     write_spec(again, tmp_path / "spec")
     assert load_spec(tmp_path / "spec") == example

@@ -16,7 +16,21 @@ CodeList               ``CL.<codelist id>``
 MethodDef, CommentDef  the method / comment id as written in the spec
 def:leaf               ``LF.<DATASET>`` (the XPT file), ``LF.<file name>`` (documents)
 def:Standard           ``STD.<name>.<version>`` (IG), ``STD.<name>.<set>.<version>`` (CT)
+arm:ResultDisplay      the display id as written in the spec (e.g. ``RD.ARR``)
+arm:AnalysisResult     the result id as written in the spec (e.g. ``AR.ARR.Y0_12``)
+ARM WhereClauseDef     :meth:`AnalysisDataset.clause_id`
+                       (``WC.<DATASET>.<VAR>.<COMPARATOR>.<values>...``)
 =====================  =====================================================
+
+Analysis results metadata (ARM 1.0) is written when the spec has ``analysis_results``: one
+arm:ResultDisplay per display, its arm:AnalysisResult elements with ParameterOID (the ItemDef
+of ``DATASET.VARIABLE``), the analysis datasets (ItemGroupOID, a def:WhereClauseRef to a
+def:WhereClauseDef written for it - or shared with value-level metadata when the id and the
+conditions are the same - and arm:AnalysisVariable ItemOIDs), arm:Documentation and
+arm:ProgrammingCode. The documents ARM refers to (a display's table or figure, documentation
+and program files) are usually made after define.xml, by other tools; so :func:`write_define`
+writes a reference (def:DocumentRef and its def:leaf) only when the file is already next to
+define.xml, and leaves it out otherwise (logged), rather than writing a link to nothing.
 
 Numeric ADaM dates, datetimes and times are ``integer`` items with a SAS display format
 (DATE9., DATETIME20., TIME8.), as the Define-XML 2.1 conventions ask; character ISO 8601
@@ -28,9 +42,9 @@ Other ``extra`` keys the export honours (the define.xml import sets them): on da
 (IsReferenceData="Yes"); on variables ``define_origin`` (origin type Other / Not Available)
 and ``origin_source`` (def:Origin Source other than the default for the type).
 
-Not written (the spec has no place for them yet): analysis results metadata (ARM),
-def:SupplementalDoc / def:AnnotatedCRF, PDF page references, ItemGroupDef Domain (not used for
-ADaM).
+Not written (the spec has no place for them yet): def:SupplementalDoc / def:AnnotatedCRF, PDF
+page references (def:PDFPageRef, also in ARM), leaf titles other than the file name,
+ItemGroupDef Domain (not used for ADaM).
 """
 
 from __future__ import annotations
@@ -44,9 +58,19 @@ from pathlib import Path
 from typing import Any
 
 import adam
+from adam.console import log
 from adam.errors import InputError, Problem
 from adam.export.columns import DEFAULT_CREATED, DatasetMeta
-from adam.spec.model import DEFAULT_FORMAT, Codelist, Dataset, Spec, Standard, ValueLevel, Variable
+from adam.spec.model import (
+    DEFAULT_FORMAT,
+    AnalysisDataset,
+    Codelist,
+    Dataset,
+    Spec,
+    Standard,
+    ValueLevel,
+    Variable,
+)
 
 DEFINE_FILE = "define.xml"
 STYLESHEET = "define2-1.xsl"
@@ -74,6 +98,7 @@ ISO_DATATYPES = {"date", "datetime", "time", "partialDate", "partialTime", "part
                  "incompleteDatetime", "durationDatetime", "intervalDatetime"}
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 # --- locating the templates and the stylesheet --------------------------------------------------
@@ -324,9 +349,77 @@ def _codelist_context(spec: Spec, cl: Codelist) -> dict[str, Any]:
     }
 
 
+def group_oid(dataset: str) -> str:
+    return f"IG.{dataset}"
+
+
+def arm_clause(ad: AnalysisDataset) -> dict[str, Any] | None:
+    """The def:WhereClauseDef of an analysis dataset (None when it selects no records)."""
+    cid = ad.clause_id()
+    if cid is None:
+        return None
+    return {"oid": cid, "checks": [
+        {"item": item_oid(ad.dataset, c.variable), "comparator": c.comparator, "values": c.values}
+        for c in ad.where]}
+
+
+def _document_present(href: str, folder: Path | None) -> bool:
+    if folder is None or _URL.match(href):
+        return True
+    target = href.split("#", 1)[0]
+    return bool(target) and (folder / target).is_file()
+
+
+def _arm_documents(hrefs: list[str], docs: _Doc, folder: Path | None, what: str) -> list[str]:
+    """Leaf IDs of the documents that are present (see the module docstring); others are logged."""
+    out = []
+    for href in hrefs:
+        if _document_present(href, folder):
+            out.append(docs.ref(href))
+        else:
+            log.info("define.xml: %s: %s is not next to define.xml; its def:DocumentRef is left out",
+                     what, href)
+    return out
+
+
+def _analysis_context(spec: Spec, docs: _Doc, folder: Path | None) -> list[dict[str, Any]]:
+    displays = []
+    for display in spec.analysis_results:
+        results = []
+        for r in display.results:
+            documentation = code = None
+            if r.documentation is not None:
+                documentation = {"text": r.documentation.text, "documents": _arm_documents(
+                    r.documentation.documents, docs, folder, f"arm:Documentation of {r.id}")}
+            if r.code is not None:
+                code = {"context": r.code.context, "code": r.code.code, "documents": _arm_documents(
+                    r.code.documents, docs, folder, f"arm:ProgrammingCode of {r.id}")}
+            results.append({
+                "oid": r.id,
+                "parameter": item_oid("", r.parameter) if r.parameter else None,
+                "reason": r.reason,
+                "purpose": r.purpose,
+                "description": r.description,
+                "datasets_comment": r.datasets_comment,
+                "datasets": [{"group": group_oid(ad.dataset), "where": ad.clause_id(),
+                              "variables": [item_oid(ad.dataset, v) for v in ad.variables]}
+                             for ad in r.datasets],
+                "documentation": documentation,
+                "code": code,
+            })
+        displays.append({"oid": display.id, "name": display.name, "title": display.title,
+                         "documents": _arm_documents(display.documents, docs, folder,
+                                                     f"arm:ResultDisplay {display.id}"),
+                         "results": results})
+    return displays
+
+
 def define_context(spec: Spec, datasets: Mapping[str, DatasetMeta] | None = None,
-                   created: datetime | None = None) -> dict[str, Any]:
-    """Everything the define.xml template needs, as plain values (OIDs resolved)."""
+                   created: datetime | None = None, documents_dir: Path | None = None) -> dict[str, Any]:
+    """Everything the define.xml template needs, as plain values (OIDs resolved).
+
+    ``documents_dir``: the folder define.xml is written to; ARM document references to files
+    not in it are left out (None: all are written)."""
     datasets = {k.upper(): v for k, v in (datasets or {}).items()}
     study = spec.study
     ig = next((s for s in study.standards if s.type == "IG"), None)
@@ -346,6 +439,13 @@ def define_context(spec: Spec, datasets: Mapping[str, DatasetMeta] | None = None
                 "implementation": m.implementation, "document": docs.ref(m.document)}
                for m in spec.methods]
     comments = [{"oid": c.id, "text": c.text, "document": docs.ref(c.document)} for c in spec.comments]
+    displays = _analysis_context(spec, docs, documents_dir)
+    for result in spec.analysis_result_list():
+        for ad in result.datasets:
+            clause = arm_clause(ad)
+            if clause is not None and clause["oid"] not in seen_clauses:
+                seen_clauses.add(clause["oid"])
+                clauses.append(clause)
     version = ig.version if ig else "NA"
     return {
         "stylesheet": STYLESHEET,
@@ -367,6 +467,7 @@ def define_context(spec: Spec, datasets: Mapping[str, DatasetMeta] | None = None
         "methods": methods,
         "comments": comments,
         "documents": [{"id": leaf_id, "href": href, "title": href} for href, leaf_id in docs.leaves.items()],
+        "analysis_displays": displays,
     }
 
 
@@ -420,6 +521,73 @@ def spec_reference_problems(spec: Spec) -> list[Problem]:
                     problems.append(Problem(f"where clause {vl.clause_id(ds.name)} tests {cond.variable}, "
                                             f"which is not a variable of {target}",
                                             dataset=ds.name, variable=vl.variable))
+    problems += analysis_reference_problems(spec)
+    return problems
+
+
+def _clause_checks(dataset: str, conditions: list) -> tuple:
+    return tuple((item_oid(dataset, c.variable), c.comparator, tuple(c.values)) for c in conditions)
+
+
+def analysis_reference_problems(spec: Spec) -> list[Problem]:
+    """References of the analysis results that would leave a dangling or ambiguous OID:
+    datasets, variables, the parameter, comments, and where-clause OIDs that stand for
+    different conditions (ARM and value-level clauses share one namespace)."""
+    problems: list[Problem] = []
+    variables = {d.name: set(d.variable_names) for d in spec.datasets}
+    comments = {c.id for c in spec.comments}
+    clauses: dict[str, tuple] = {}
+    for ds in spec.datasets:
+        for vl in ds.value_level:
+            clauses.setdefault(vl.clause_id(ds.name), _clause_checks(ds.name, vl.where))
+
+    def add(key: str, message: str, dataset: str | None = None, variable: str | None = None) -> None:
+        file, line = spec.location(key)
+        problems.append(Problem(message, file=file, line=line, dataset=dataset, variable=variable))
+
+    def known(ref: str, default_ds: str) -> bool:
+        ds, var = ref.split(".", 1) if "." in ref else (default_ds, ref)
+        return var in variables.get(ds, set())
+
+    displays = [d.id for d in spec.analysis_results]
+    results = [r.id for r in spec.analysis_result_list()]
+    for oid in sorted({o for o in displays if displays.count(o) > 1}):
+        add(f"display:{oid}", f"arm:ResultDisplay OID {oid} is used twice")
+    for oid in sorted({o for o in results if results.count(o) > 1}):
+        add(f"result:{oid}", f"arm:AnalysisResult OID {oid} is used twice")
+    for display in spec.analysis_results:
+        for r in display.results:
+            what = f"analysis result {r.id}"
+            if r.parameter and ("." not in r.parameter or not known(r.parameter, "")):
+                add(f"result:{r.id}", f"{what}: parameter {r.parameter} is not a DATASET.VARIABLE of the spec")
+            elif r.parameter and r.parameter.split(".")[0] not in {ad.dataset for ad in r.datasets}:
+                add(f"result:{r.id}", f"{what}: parameter {r.parameter} is not a variable of its analysis "
+                                      f"datasets ({', '.join(ad.dataset for ad in r.datasets)})")
+            if r.datasets_comment and r.datasets_comment not in comments:
+                add(f"result:{r.id}", f"{what}: comment {r.datasets_comment} is not defined in the spec")
+            for i, ad in enumerate(r.datasets):
+                key = f"result:{r.id}#{i}"
+                if ad.dataset not in variables:
+                    add(key, f"{what}: dataset {ad.dataset} is not defined in the spec", ad.dataset)
+                    continue
+                for var in ad.variables:
+                    if var not in variables[ad.dataset]:
+                        add(key, f"{what}: analysis variable {var} is not a variable of {ad.dataset}",
+                            ad.dataset, var)
+                for cond in ad.where:
+                    if not known(cond.variable, ad.dataset):
+                        owner = cond.variable.split(".")[0] if "." in cond.variable else ad.dataset
+                        add(key, f"{what}: where clause {ad.clause_id()} tests {cond.variable}, which is "
+                                 f"not a variable of {owner}", ad.dataset, cond.variable)
+                cid = ad.clause_id()
+                if cid is None:
+                    if ad.where_id:
+                        add(key, f"{what}: where clause {ad.where_id} has no conditions", ad.dataset)
+                    continue
+                checks = _clause_checks(ad.dataset, ad.where)
+                if clauses.setdefault(cid, checks) != checks:
+                    add(key, f"{what}: where clause OID {cid} is also used for other conditions; give "
+                             "this one a distinct where_id", ad.dataset)
     return problems
 
 
@@ -457,13 +625,15 @@ def _as_meta(info: DatasetMeta | Path | str) -> DatasetMeta:
 
 
 def render_define(spec: Spec, *, datasets: Mapping[str, DatasetMeta | Path | str] | None = None,
-                  created: datetime | None = None) -> str:
-    """The define.xml text for ``spec`` (see :func:`write_define`)."""
+                  created: datetime | None = None, documents_dir: Path | str | None = None) -> str:
+    """The define.xml text for ``spec`` (see :func:`write_define`). ``documents_dir``: ARM
+    document references to files not in this folder are left out (None: all written)."""
     problems = spec_reference_problems(spec)
     if problems:
         raise InputError(problems)
     metas = {k.upper(): _as_meta(v) for k, v in (datasets or {}).items()}
-    context = define_context(spec, metas, created)
+    context = define_context(spec, metas, created,
+                             Path(documents_dir) if documents_dir is not None else None)
     text = _environment().get_template(TEMPLATE).render(**context)
     # markupsafe writes quotes as numeric references; XML needs neither in text nor in
     # double-quoted attributes, so keep the readable forms.
@@ -475,7 +645,9 @@ def write_define(spec: Spec, out_dir: Path | str, *,
                  created: datetime | None = None) -> Path:
     """Write ``out_dir/define.xml`` (Define-XML 2.1) and the stylesheet it points to.
 
-    Dataset, variable, value-level, codelist, method and comment metadata come from ``spec``.
+    Dataset, variable, value-level, codelist, method and comment metadata come from ``spec``,
+    and analysis results metadata (ARM 1.0) when the spec has analysis results: a document ARM
+    refers to is linked only when the file is already in ``out_dir`` (see the module docstring).
     ``datasets`` maps dataset names to the metadata of the XPT files actually written (a
     :class:`DatasetMeta` as returned by ``read_xpt``, or the path of the XPT file): the Length of
     each text variable is then the length written, else the spec length. Without ``datasets``,
@@ -484,13 +656,14 @@ def write_define(spec: Spec, out_dir: Path | str, *,
     same bytes).
 
     Raises :class:`InputError` (nothing written) when the spec refers to codelists, methods,
-    comments or variables it does not define. Returns the path of define.xml.
+    comments, datasets or variables it does not define, or gives one where-clause OID to
+    different conditions. Returns the path of define.xml.
     """
     out_dir = Path(out_dir)
     if datasets is None:
         datasets = {ds.name: out_dir / f"{ds.name.lower()}.xpt" for ds in spec.datasets
                     if (out_dir / f"{ds.name.lower()}.xpt").is_file()}
-    text = render_define(spec, datasets=datasets, created=created)
+    text = render_define(spec, datasets=datasets, created=created, documents_dir=out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / DEFINE_FILE
     tmp = out_dir / f".{DEFINE_FILE}.tmp"

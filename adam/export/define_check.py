@@ -5,7 +5,11 @@
 
 - every OID reference resolves (ItemOID, def:ItemOID, MethodOID, CodeListOID, ValueListOID,
   WhereClauseOID, def:CommentOID, def:StandardOID, leafID, def:ArchiveLocationID, and the ARM
-  ItemGroupOID / ParameterOID), and no OID is defined twice;
+  ItemGroupOID / ParameterOID), and no OID is defined twice (ARM display and result OIDs too);
+- analysis results metadata: each arm:AnalysisVariable is a variable of its arm:AnalysisDataset,
+  the ParameterOID a variable of one of the result's analysis datasets (and, as a warning,
+  tested by one of their where clauses), where clauses test variables of their dataset
+  (warning otherwise);
 - every def:leaf file exists next to define.xml;
 - every variable of every dataset actually written is defined, and every defined variable was
   written, with the same type, label and (for text) length; order and formats are compared too;
@@ -125,6 +129,8 @@ _DEFINITIONS = {
     "def:WhereClauseDef": (DEF_NS, "WhereClauseDef", "OID"),
     "def:Standard": (DEF_NS, "Standard", "OID"),
     "def:leaf": (DEF_NS, "leaf", "ID"),
+    "arm:ResultDisplay": (ARM_NS, "ResultDisplay", "OID"),
+    "arm:AnalysisResult": (ARM_NS, "AnalysisResult", "OID"),
 }
 
 #: kinds whose unreferenced definitions are reported
@@ -136,6 +142,15 @@ def _qname(el: etree._Element) -> str:
     q = etree.QName(el)
     prefix = {DEF_NS: "def:", ARM_NS: "arm:"}.get(q.namespace or "", "")
     return prefix + q.localname
+
+
+def _ancestor(el: etree._Element, ns: str, local: str) -> etree._Element | None:
+    node = el.getparent()
+    while node is not None:
+        if node.tag == f"{{{ns}}}{local}":
+            return node
+        node = node.getparent()
+    return None
 
 
 def _attr_name(attr: str) -> str:
@@ -154,6 +169,9 @@ class _Checker:
 
     # where an element sits: (dataset, variable) for naming problems
     def _where(self, el: etree._Element) -> tuple[str | None, str | None]:
+        if isinstance(el.tag, str) and etree.QName(el).namespace == ARM_NS or \
+                _ancestor(el, ARM_NS, "AnalysisDataset") is not None:
+            return self._where_arm(el)
         dataset = variable = None
         node = el
         while node is not None:
@@ -165,6 +183,25 @@ class _Checker:
                 dataset = dataset or self._dataset_of_item(node.get("OID", ""))
             node = node.getparent()
         return dataset, variable
+
+    def _where_arm(self, el: etree._Element) -> tuple[str | None, str | None]:
+        """Dataset (of the arm:AnalysisDataset) and variable (of an arm:AnalysisVariable)."""
+        holder = el if etree.QName(el).localname == "AnalysisDataset" else \
+            _ancestor(el, ARM_NS, "AnalysisDataset")
+        dataset = variable = None
+        if holder is not None:
+            group = self.defs["ItemGroupDef"].get(holder.get("ItemGroupOID", ""))
+            dataset = group.get("Name") if group is not None else None
+        if etree.QName(el).localname == "AnalysisVariable":
+            item = self.defs["ItemDef"].get(el.get("ItemOID", ""))
+            variable = item.get("Name") if item is not None else None
+        return dataset, variable
+
+    @staticmethod
+    def _in_result(el: etree._Element) -> str:
+        """`` (in arm:AnalysisResult OID=...)`` for an element inside an analysis result."""
+        result = _ancestor(el, ARM_NS, "AnalysisResult")
+        return f" (in arm:AnalysisResult OID={result.get('OID')})" if result is not None else ""
 
     def _dataset_of_item(self, oid: str) -> str | None:
         parts = oid.split(".")
@@ -202,7 +239,8 @@ class _Checker:
                     continue
                 self.used[kind].add(value)
                 if value not in self.defs[kind]:
-                    self.add(el, f"{_qname(el)} {_attr_name(attr)}={value}: no {kind} with this OID")
+                    self.add(el, f"{_qname(el)} {_attr_name(attr)}={value}: no {kind} with this OID"
+                                 + self._in_result(el))
 
     def check_unused(self) -> None:
         for kind in _REPORT_UNUSED:
@@ -220,6 +258,51 @@ class _Checker:
             target = href.split("#", 1)[0]
             if not target or not (folder / target).is_file():
                 self.add(el, f"def:leaf ID={leaf_id}: file {href!r} not found next to define.xml")
+
+    def _group_item_oids(self, group_oid: str | None) -> set[str] | None:
+        group = self.defs["ItemGroupDef"].get(group_oid or "")
+        if group is None:
+            return None  # a dangling ItemGroupOID is reported by check_references
+        return {ref.get("ItemOID") for ref in group.iterfind("odm:ItemRef", NS)}
+
+    def check_analysis_results(self) -> None:
+        """ARM references that resolve but point at the wrong dataset (see the module docstring)."""
+        for result in self.root.iter(f"{{{ARM_NS}}}AnalysisResult"):
+            rid = result.get("OID")
+            groups, tested = [], set()
+            for ads in result.iterfind("arm:AnalysisDatasets/arm:AnalysisDataset", NS):
+                group_oid = ads.get("ItemGroupOID")
+                items = self._group_item_oids(group_oid)
+                if items is None:
+                    continue
+                groups.append((group_oid, items))
+                for var in ads.iterfind("arm:AnalysisVariable", NS):
+                    oid = var.get("ItemOID")
+                    if oid in self.defs["ItemDef"] and oid not in items:
+                        self.add(var, f"arm:AnalysisVariable ItemOID={oid} is not a variable of "
+                                      f"ItemGroupDef {group_oid} (in arm:AnalysisResult OID={rid})")
+                ref = ads.find("def:WhereClauseRef", NS)
+                clause = self.defs["def:WhereClauseDef"].get(ref.get("WhereClauseOID", "")) \
+                    if ref is not None else None
+                if clause is None:
+                    continue
+                for check in clause.iterfind("odm:RangeCheck", NS):
+                    oid = check.get(f"{{{DEF_NS}}}ItemOID")
+                    tested.add(oid)
+                    if oid in self.defs["ItemDef"] and oid not in items:
+                        self.add(ref, f"def:WhereClauseRef WhereClauseOID={clause.get('OID')} tests ItemOID={oid}, "
+                                      f"which is not a variable of ItemGroupDef {group_oid} "
+                                      f"(in arm:AnalysisResult OID={rid})", severity="warning")
+            param = result.get("ParameterOID")
+            if param is None or param not in self.defs["ItemDef"] or not groups:
+                continue
+            if not any(param in items for _, items in groups):
+                names = ", ".join(g for g, _ in groups)
+                self.add(result, f"arm:AnalysisResult OID={rid}: ParameterOID={param} is not a variable of "
+                                 f"its analysis datasets ({names})")
+            elif param not in tested:
+                self.add(result, f"arm:AnalysisResult OID={rid}: no where clause of its analysis datasets "
+                                 f"selects a value of the parameter {param}", severity="warning")
 
     def check_items(self) -> None:
         """Conformance checks on items the schema leaves optional."""
@@ -386,6 +469,7 @@ def validate_define(
     checker.check_references()
     checker.check_unused()
     checker.check_leaves()
+    checker.check_analysis_results()
     checker.check_items()
     checker.check_datasets(datasets, read_datasets)
     return problems + checker.problems

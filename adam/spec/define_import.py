@@ -4,7 +4,7 @@ What is read, for both versions: study (OID, name, description, protocol), stand
 in document order with their label, class, structure, keys and comment; variables in
 OrderNumber order with label, type, length, significant digits, display format, codelist,
 origin, source, method and comment; value-level metadata with where clauses; codelists;
-methods; comments. Analysis results metadata is not read.
+methods; comments; and, for 2.1, analysis results metadata (ARM 1.0).
 
 Define-XML 2.1
     Read as written. Numeric items with a date, datetime or time display format become spec
@@ -15,6 +15,11 @@ Define-XML 2.1
     (datasets); ``define_origin`` (origin types Other / Not Available, read as Assigned) and
     ``origin_source`` (a def:Origin Source other than the default for its type) (variables).
     Mandatory="Yes" gives core ``Req``, otherwise ``Perm``. Codelist OIDs lose a ``CL.`` prefix.
+    arm:AnalysisResultDisplays become ``Spec.analysis_results``: display and result OIDs are
+    kept as ids; ParameterOID becomes ``DATASET.VARIABLE``; an analysis dataset's where clause
+    becomes its conditions (its OID kept as ``where_id`` unless it is the one the export would
+    generate); analysis variables become names; def:DocumentRef elements become file names
+    (def:PDFPageRef and leaf titles are not kept).
 
 Define-XML 1.0 (e.g. the CDISC pilot's ADaM define)
     Labels, origins and derivations are attributes (def:Label, Origin, Comment). Origin text is
@@ -53,12 +58,17 @@ from adam.export.define import implied_subclass
 from adam.spec.model import (
     DEFAULT_FORMAT,
     DEFINE_CLASS,
+    AnalysisDataset,
+    AnalysisDisplay,
+    AnalysisDocumentation,
+    AnalysisResult,
     Codelist,
     CodelistItem,
     Comment,
     Condition,
     Dataset,
     Method,
+    ProgrammingCode,
     Spec,
     Standard,
     Study,
@@ -70,6 +80,7 @@ ODM_NAMESPACES = ("http://www.cdisc.org/ns/odm/v1.3", "http://www.cdisc.org/ns/o
 DEF21 = "http://www.cdisc.org/ns/def/v2.1"
 DEF10 = "http://www.cdisc.org/ns/def/v1.0"
 XLINK = "http://www.w3.org/1999/xlink"
+ARM = "http://www.cdisc.org/ns/arm/v1.0"
 
 ORIGINS = ("Collected", "Derived", "Assigned", "Predecessor", "Protocol")
 DEFAULT_ORIGIN_SOURCE = {"Derived": "Sponsor", "Assigned": "Sponsor", "Collected": "Investigator"}
@@ -249,6 +260,15 @@ class _Reader:
         leaf_id = self.resolve(ref, "leafID", self.leaves, "def:leaf")
         return self.leaves[leaf_id].get(f"{{{XLINK}}}href") if leaf_id else None
 
+    def leaf_hrefs(self, el: etree._Element) -> list[str]:
+        """The file names of every def:DocumentRef child of ``el``."""
+        out = []
+        for ref in el.iterfind(self.d("DocumentRef")):
+            leaf_id = self.resolve(ref, "leafID", self.leaves, "def:leaf")
+            if leaf_id:
+                out.append(self.leaves[leaf_id].get(f"{{{XLINK}}}href") or "")
+        return out
+
     def codelist_items(self, cl: etree._Element, rank_attr: str) -> list[CodelistItem | None]:
         elements = [e for e in cl if isinstance(e.tag, str)
                     and etree.QName(e).localname in ("CodeListItem", "EnumeratedItem")]
@@ -290,14 +310,15 @@ class _Reader:
                           standards=standards or [Standard()], module=None, data_cutoff=None)
 
     def finish(self, study: Study | None, datasets: list, codelists: list, methods: list,
-               comments: list) -> Spec:
+               comments: list, analysis_results: list | None = None) -> Spec:
         if self.problems or study is None:
             raise InputError(self.problems or [Problem("the study could not be read", file=str(self.path))])
         try:
             return Spec(study=study, datasets=[d for d in datasets if d is not None],
                         codelists=[c for c in codelists if c is not None],
                         methods=[m for m in methods if m is not None],
-                        comments=[c for c in comments if c is not None])
+                        comments=[c for c in comments if c is not None],
+                        analysis_results=[d for d in analysis_results or [] if d is not None])
         except ValidationError as error:
             raise InputError([Problem(f"spec: {e['msg']}", file=str(self.path)) for e in error.errors()]) from None
 
@@ -321,7 +342,83 @@ class _Reader21(_Reader):
         comments = [self.build(Comment, c, f"def:CommentDef {oid}", id=oid, text=self.translated(c) or "",
                                document=self.leaf_href(c))
                     for oid, c in self.comment_els.items()]
-        return self.finish(study, datasets, codelists, methods, comments)
+        self.groups = {g.get("OID"): g for g in self.mdv.iterfind(self.o("ItemGroupDef"))}
+        displays = [self.display(el) for el in self.mdv.iterfind(f"{{{ARM}}}AnalysisResultDisplays/"
+                                                                 f"{{{ARM}}}ResultDisplay")]
+        return self.finish(study, datasets, codelists, methods, comments, displays)
+
+    # --- analysis results metadata (ARM 1.0) ----------------------------------------------------------
+
+    def a(self, local: str) -> str:
+        return f"{{{ARM}}}{local}"
+
+    def display(self, el: etree._Element) -> AnalysisDisplay | None:
+        oid = el.get("OID") or ""
+        results = [self.analysis_result(r) for r in el.iterfind(self.a("AnalysisResult"))]
+        if any(r is None for r in results):
+            return None
+        return self.build(AnalysisDisplay, el, f"arm:ResultDisplay {oid}", id=oid, name=el.get("Name") or oid,
+                          title=self.translated(el) or "", documents=self.leaf_hrefs(el), results=results)
+
+    def analysis_result(self, el: etree._Element) -> AnalysisResult | None:
+        oid = el.get("OID") or ""
+        what = f"arm:AnalysisResult {oid}"
+        parameter = None
+        param_oid = self.resolve(el, "ParameterOID", self.items, "ItemDef")
+        if param_oid is not None:
+            item = self.items[param_oid]
+            owner = self.item_dataset.get(param_oid)
+            if owner is None:
+                self.problem(el, f"{what}: ParameterOID={param_oid} is not a variable of any ItemGroupDef")
+            else:
+                parameter = f"{owner}.{item.get('Name')}"
+        holder = el.find(self.a("AnalysisDatasets"))
+        datasets, comment = [], None
+        if holder is not None:
+            comment = self.resolve(holder, self.d("CommentOID"), self.comment_els, "def:CommentDef")
+            datasets = [self.analysis_dataset(ad, what) for ad in holder.iterfind(self.a("AnalysisDataset"))]
+        if any(d is None for d in datasets):
+            return None
+        documentation = code = None
+        doc_el = el.find(self.a("Documentation"))
+        if doc_el is not None:
+            documentation = self.build(AnalysisDocumentation, doc_el, f"{what} arm:Documentation",
+                                       text=self.translated(doc_el) or "", documents=self.leaf_hrefs(doc_el))
+        code_el = el.find(self.a("ProgrammingCode"))
+        if code_el is not None:
+            code_text = code_el.find(self.a("Code"))
+            text = None
+            if code_text is not None:  # leading blank lines and trailing space only: indentation is code
+                text = re.sub(r"^(?:[ \t]*\n)+", "", code_text.text or "").rstrip()
+            code = self.build(ProgrammingCode, code_el, f"{what} arm:ProgrammingCode",
+                              context=code_el.get("Context"), code=text, documents=self.leaf_hrefs(code_el))
+        return self.build(AnalysisResult, el, what, id=oid, description=self.translated(el) or "",
+                          parameter=parameter, reason=el.get("AnalysisReason") or "",
+                          purpose=el.get("AnalysisPurpose") or "", datasets=datasets,
+                          datasets_comment=comment, documentation=documentation, code=code)
+
+    def analysis_dataset(self, el: etree._Element, what: str) -> AnalysisDataset | None:
+        group_oid = self.resolve(el, "ItemGroupOID", self.groups, "ItemGroupDef")
+        if group_oid is None:
+            return None
+        dataset = self.groups[group_oid].get("Name") or ""
+        variables = []
+        for var in el.iterfind(self.a("AnalysisVariable")):
+            oid = self.resolve(var, "ItemOID", self.items, "ItemDef", dataset)
+            if oid is not None:
+                variables.append(self.items[oid].get("Name") or "")
+        where: list[Condition] = []
+        wc_oid = None
+        ref = el.find(self.d("WhereClauseRef"))
+        if ref is not None:
+            wc_oid = self.resolve(ref, "WhereClauseOID", self.where_els, "def:WhereClauseDef", dataset)
+            if wc_oid is not None:
+                where = self.conditions(self.where_els[wc_oid], dataset)
+        ad = self.build(AnalysisDataset, el, f"{what} arm:AnalysisDataset {group_oid}", ds=dataset,
+                        dataset=dataset, where=where, variables=variables)
+        if ad is not None and wc_oid is not None and ad.clause_id() != wc_oid:
+            ad.where_id = wc_oid
+        return ad
 
     def standard(self, el: etree._Element) -> Standard | None:
         return self.build(Standard, el, f"def:Standard {el.get('OID')}", name=el.get("Name"),

@@ -14,7 +14,13 @@ at (from :meth:`~adam.spec.model.Spec.location`), the dataset and the variable:
 - types: a variable and its codelist agree (text or numeric), lengths are 1-200, temporal
   variables carry a matching SAS format, text variables ``$`` formats;
 - origins: Derived needs a method, Predecessor a source;
-- unused codelists, methods and comments (warnings).
+- unused codelists, methods and comments (warnings);
+- analysis results (ARM): unique display and result ids, a title, description and at least one
+  result / analysis dataset each; analysis datasets, variables and where-clause variables exist,
+  where-clause values are in the codelists; the parameter (``DATASET.VARIABLE``) is a variable of
+  one of the result's analysis datasets, its where clause selects parameter values, and each
+  value is a known parameter (in the variable's codelist or the dataset's value-level
+  metadata); reason and purpose are ARM terms (warning otherwise).
 
 Errors stop a build (:func:`adam.errors.raise_if_problems`); warnings are reported only.
 """
@@ -28,7 +34,10 @@ from pathlib import Path
 
 from adam.errors import Problem
 from adam.spec.model import (
+    ANALYSIS_PURPOSES,
+    ANALYSIS_REASONS,
     DEFAULT_FORMAT,
+    AnalysisResult,
     Codelist,
     Condition,
     Dataset,
@@ -307,7 +316,8 @@ class _Linter:
             seen_where.setdefault(signature, i)
 
     def check_condition(self, key: str, cond: Condition, by_name: dict[str, Variable],
-                        dsn: str, name: str) -> None:
+                        dsn: str, name: str, codelist: bool = True) -> None:
+        """Arity, variable, numeric values and (unless ``codelist`` is False) codelist values."""
         text = f"where {cond.variable} {cond.comparator} {', '.join(cond.values)}"
         if cond.comparator in SINGLE_VALUE and len(cond.values) != 1:
             self.add(key, f"{text}: comparator {cond.comparator} takes exactly one value, "
@@ -326,6 +336,8 @@ class _Linter:
                 self.add(key, f"{text}: {cond.variable} is numeric but the value(s) "
                               f"{', '.join(map(repr, bad))} are not numbers", dsn, name,
                          field="where")
+        if not codelist:
+            return
         if where_var.codelist is None:
             self.add(key, f"{text}: {cond.variable} has no codelist, so the where-clause values "
                           "cannot be checked", dsn, name, "warning", "where")
@@ -341,20 +353,162 @@ class _Linter:
                      "warning" if codelist.extensible else "error", "where")
 
     def check_where_ids(self) -> None:
-        """A where-clause id (explicit or generated) must always stand for the same conditions."""
+        """A where-clause id (explicit or generated) must always stand for the same conditions,
+        whether value-level metadata or an analysis result uses it."""
         first: dict[str, tuple[tuple, str, str, str]] = {}
+        uses = []
         for ds in self.spec.datasets:
             for i, vl in enumerate(ds.value_level):
-                cid = vl.clause_id(ds.name)
-                conditions = tuple((c.variable, c.comparator, tuple(c.values)) for c in vl.where)
-                key = f"{ds.name}.{vl.variable}#{i}"
-                if cid not in first:
-                    first[cid] = (conditions, ds.name, vl.variable, key)
-                elif first[cid][0] != conditions or first[cid][1] != ds.name:
-                    _, other_ds, other_var, _ = first[cid]
-                    self.add(key, f"where-clause id '{cid}' is also used for different "
-                                  f"conditions ({other_ds}.{other_var})", ds.name, vl.variable,
-                             field="where_id")
+                uses.append((vl.clause_id(ds.name), vl.where, ds.name, vl.variable,
+                             f"{ds.name}.{vl.variable}#{i}", f"{ds.name}.{vl.variable}"))
+        for result in self.spec.analysis_result_list():
+            for i, ad in enumerate(result.datasets):
+                if ad.clause_id() is not None:
+                    uses.append((ad.clause_id(), ad.where, ad.dataset, None, f"result:{result.id}#{i}",
+                                 f"analysis result {result.id}"))
+        for cid, where, dsn, variable, key, what in uses:
+            conditions = tuple((c.variable, c.comparator, tuple(c.values)) for c in where)
+            if cid not in first:
+                first[cid] = (conditions, dsn, what, key)
+            elif first[cid][0] != conditions or first[cid][1] != dsn:
+                self.add(key, f"where-clause id '{cid}' is also used for different "
+                              f"conditions ({first[cid][2]})", dsn, variable, field="where_id")
+
+    # ------------------------------------------------------------------ analysis results
+    def lint_analysis_results(self) -> None:
+        seen_displays: Counter[str] = Counter()
+        seen_results: Counter[str] = Counter()
+        for display in self.spec.analysis_results:
+            seen_displays[display.id] += 1
+            key = f"display:{display.id}"
+            if seen_displays[display.id] > 1:
+                self.add(key, f"analysis display id '{display.id}' is defined more than once")
+            if not display.id.strip() or not display.name.strip():
+                self.add(key, "analysis display without an id or a name", field="name")
+            if not display.title.strip():
+                self.add(key, f"analysis display {display.id}: the title is empty", field="title")
+            if not display.results:
+                self.add(key, f"analysis display {display.id} has no analysis results",
+                         field="results")
+            for result in display.results:
+                seen_results[result.id] += 1
+                rkey = f"result:{result.id}"
+                if seen_results[result.id] > 1:
+                    self.add(rkey, f"analysis result id '{result.id}' is defined more than once")
+                    continue
+                self.lint_analysis_result(result, rkey)
+
+    def lint_analysis_result(self, result: AnalysisResult, key: str) -> None:
+        what = f"analysis result {result.id}"
+        if not result.id.strip():
+            self.add(key, "analysis result without an id", field="id")
+        if not result.description.strip():
+            self.add(key, f"{what}: the description is empty", field="description")
+        for value, terms, field in ((result.reason, ANALYSIS_REASONS, "reason"),
+                                    (result.purpose, ANALYSIS_PURPOSES, "purpose")):
+            if not value.strip():
+                self.add(key, f"{what}: the {field} is empty", field=field)
+            elif value not in terms:
+                self.add(key, f"{what}: {field} '{value}' is not an ARM term ({', '.join(terms)})",
+                         severity="warning", field=field)
+        if result.datasets_comment is not None:
+            self.used_comments.add(result.datasets_comment)
+            if result.datasets_comment not in self.comments:
+                self.add(key, f"{what}: comment '{result.datasets_comment}' is not defined in the "
+                              "comments", field="datasets_comment")
+        if result.documentation is not None and not result.documentation.text.strip():
+            self.add(key, f"{what}: the documentation text is empty", field="documentation")
+        if not result.datasets:
+            self.add(key, f"{what} has no analysis datasets", field="datasets")
+        for i, ad in enumerate(result.datasets):
+            dkey = f"{key}#{i}"
+            ds = self.datasets.get(ad.dataset)
+            if ds is None:
+                self.add(dkey, f"{what}: dataset {ad.dataset} is not defined in the spec",
+                         ad.dataset, None, field="dataset")
+                continue
+            names = set(ds.variable_names)
+            for var, count in Counter(ad.variables).items():
+                if var not in names:
+                    self.add(dkey, f"{what}: analysis variable {var} is not a variable of "
+                                   f"{ad.dataset}", ad.dataset, var, field="variables")
+                elif count > 1:
+                    self.add(dkey, f"{what}: analysis variable {var} is listed {count} times",
+                             ad.dataset, var, "warning", "variables")
+            if ad.where_id and not ad.where:
+                self.add(dkey, f"{what}: where_id '{ad.where_id}' without conditions",
+                         ad.dataset, None, field="where")
+            param_var = self.parameter_variable(result, ad.dataset)
+            for cond in ad.where:
+                target, var = (cond.variable.split(".", 1) if "." in cond.variable
+                               else (ad.dataset, cond.variable))
+                other = self.datasets.get(target)
+                if other is None:
+                    self.add(dkey, f"{what}: where {cond.variable}: dataset {target} is not "
+                                   "defined in the spec", ad.dataset, cond.variable, field="where")
+                    continue
+                by_name = {v.name: v for v in other.variables}
+                is_parameter = target == ad.dataset and var == param_var
+                self.check_condition(dkey, cond.model_copy(update={"variable": var}), by_name,
+                                     ad.dataset, cond.variable, codelist=not is_parameter)
+                if is_parameter and var in by_name:
+                    self.check_parameter_values(dkey, what, cond, other)
+        self.check_parameter(result, key, what)
+
+    def parameter_variable(self, result: AnalysisResult, dataset: str) -> str | None:
+        """The parameter variable's name when ``result.parameter`` is of ``dataset``."""
+        if result.parameter and "." in result.parameter:
+            pds, pvar = result.parameter.split(".", 1)
+            return pvar if pds == dataset else None
+        return None
+
+    def check_parameter(self, result: AnalysisResult, key: str, what: str) -> None:
+        if result.parameter is None:
+            return
+        if not SOURCE_RE.match(result.parameter):
+            self.add(key, f"{what}: parameter '{result.parameter}' is not of the form "
+                          "DATASET.VARIABLE (e.g. ADTTE.PARAMCD)", field="parameter")
+            return
+        pds, pvar = result.parameter.split(".")
+        ds = self.datasets.get(pds)
+        if ds is None or pvar not in ds.variable_names:
+            self.add(key, f"{what}: parameter {result.parameter} is not a variable of the spec",
+                     pds, pvar, field="parameter")
+            return
+        selecting = [ad for ad in result.datasets if ad.dataset == pds]
+        if not selecting:
+            self.add(key, f"{what}: parameter {result.parameter} is not a variable of its analysis "
+                          f"datasets ({', '.join(ad.dataset for ad in result.datasets)})",
+                     pds, pvar, field="parameter")
+        elif not any(c.variable == pvar for ad in selecting for c in ad.where):
+            self.add(key, f"{what}: no where clause selects a value of the parameter "
+                          f"{result.parameter}", pds, pvar, "warning", "parameter")
+
+    def check_parameter_values(self, key: str, what: str, cond: Condition, ds: Dataset) -> None:
+        """Each value a where clause gives the parameter must be a parameter of the dataset."""
+        name = cond.variable.split(".")[-1]
+        known: set[str] = set()
+        var = next((v for v in ds.variables if v.name == name), None)
+        sources = []
+        if var is not None and var.codelist in self.codelists:
+            known |= set(self.codelists[var.codelist].values)
+            sources.append(f"codelist '{var.codelist}'")
+        for vl in ds.value_level:
+            for c in vl.where:
+                if c.variable == name and c.comparator in ("EQ", "IN"):
+                    known |= set(c.values)
+        if any(c.variable == name for vl in ds.value_level for c in vl.where):
+            sources.append("value-level metadata")
+        if not sources:
+            self.add(key, f"{what}: {ds.name}.{name} has neither a codelist nor value-level "
+                          "metadata, so the parameter values cannot be checked", ds.name, name,
+                     "warning", "where")
+            return
+        unknown = [v for v in cond.values if v not in known]
+        if unknown:
+            self.add(key, f"{what}: {name} value(s) {', '.join(map(repr, unknown))} are not "
+                          f"parameters of {ds.name} (not in its {' or '.join(sources)})",
+                     ds.name, name, field="where")
 
     # ------------------------------------------------------------------ shared lists
     def lint_codelists(self) -> None:
@@ -418,6 +572,7 @@ class _Linter:
             if "@" in key:
                 self.add(key, f"dataset {ds.name} is defined more than once", ds.name)
             self.lint_dataset(ds, key)
+        self.lint_analysis_results()
         self.check_where_ids()
         self.lint_codelists()
         self.lint_methods()

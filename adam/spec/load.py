@@ -7,9 +7,11 @@ Layout of ``specs/<study>/``::
     codelists.yaml   list of codelists
     methods.yaml     list of methods
     comments.yaml    list of comments
+    analysis_results.yaml   optional: analysis results metadata (displays and their results)
 
 The three shared lists may be split over several files (``methods.yaml``, ``methods_adtte.yaml``
-...): every ``codelists*.yaml``, ``methods*.yaml`` and ``comments*.yaml`` is read, in name order.
+...): every ``codelists*.yaml``, ``methods*.yaml`` and ``comments*.yaml`` is read, in name order;
+so is every ``analysis_results*.yaml`` (a list under ``analysis_results``).
 
 Every problem found while reading (YAML syntax, missing or mistyped fields) is collected with
 its file and line and raised together as one :class:`~adam.errors.InputError`.
@@ -25,16 +27,17 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from adam.errors import InputError, Problem
-from adam.spec.model import Codelist, Comment, Dataset, Method, Spec, Study
+from adam.spec.model import AnalysisDisplay, Codelist, Comment, Dataset, Method, Spec, Study
 
 LINE_KEY = "__line__"
 KEY_LINES = "__key_lines__"
 SHARED_LISTS = ("codelists", "methods", "comments")
+ANALYSIS_RESULTS = "analysis_results"
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
 def _is_shared(path: Path) -> bool:
-    return path.name == "study.yaml" or path.stem.startswith(SHARED_LISTS)
+    return path.name == "study.yaml" or path.stem.startswith(SHARED_LISTS + (ANALYSIS_RESULTS,))
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -265,6 +268,32 @@ def _record(locations: dict, key: str, path: Path, raw: Any) -> None:
         locations[f"{unique}/{field}"] = (str(path), line)
 
 
+def _read_analysis_results(folder: Path, problems: list[Problem], locations: dict) -> list[AnalysisDisplay]:
+    """Read every ``analysis_results*.yaml``: displays recorded as ``display:<id>``, their
+    results as ``result:<id>`` and each result's analysis datasets as ``result:<id>#<i>``."""
+    out: list[AnalysisDisplay] = []
+    for path in sorted(folder.glob(f"{ANALYSIS_RESULTS}*.yaml")):
+        raw = _read_yaml(path, problems)
+        if raw is None:
+            continue
+        items = raw.get(ANALYSIS_RESULTS) if isinstance(raw, dict) else raw
+        if not isinstance(items, list):
+            problems.append(Problem(f"expected a list under '{ANALYSIS_RESULTS}'", file=str(path), line=1))
+            continue
+        for raw_display in items:
+            display = _validate(AnalysisDisplay, raw_display, path, problems)
+            if display is None:
+                continue
+            out.append(display)  # type: ignore[arg-type]
+            _record(locations, f"display:{display.id}", path, raw_display)  # type: ignore[attr-defined]
+            raw_results = raw_display.get("results") or []
+            for result, raw_result in zip(display.results, raw_results):  # type: ignore[attr-defined]
+                _record(locations, f"result:{result.id}", path, raw_result)
+                for i, raw_ds in enumerate(raw_result.get("datasets") or []):
+                    _record(locations, f"result:{result.id}#{i}", path, raw_ds)
+    return out
+
+
 def _record_dataset_locations(ds: Dataset, raw: dict, path: Path, locations: dict) -> None:
     _record(locations, ds.name, path, raw)
     for var, raw_var in zip(ds.variables, raw.get("variables", [])):
@@ -331,6 +360,7 @@ def load_spec(folder: Path | str) -> Spec:
     codelists = _read_lists(folder, Codelist, "codelists", problems, locations)
     methods = _read_lists(folder, Method, "methods", problems, locations)
     comments = _read_lists(folder, Comment, "comments", problems, locations)
+    analysis_results = _read_analysis_results(folder, problems, locations)
 
     for name in order:
         if name not in {d.name for d in datasets}:
@@ -344,13 +374,13 @@ def load_spec(folder: Path | str) -> Spec:
     rank = {name: i for i, name in enumerate(order)}
     datasets.sort(key=lambda d: (rank.get(d.name, len(rank)), d.name != "ADSL", d.name))
     spec = Spec(study=study, datasets=datasets, codelists=codelists, methods=methods,
-                comments=comments)
+                comments=comments, analysis_results=analysis_results)
     spec.set_locations(locations)
     return spec
 
 
 # Fields written even when empty: required lists, and lists whose default is not empty.
-_KEEP_EMPTY = ("items", "variables", "keys", "values", "where", "standards")
+_KEEP_EMPTY = ("items", "variables", "keys", "values", "where", "standards", "results", "datasets")
 # Free-form mappings: written as they are (a None or [] inside them is data, not an omission).
 _VERBATIM = ("analysis", "extra")
 
@@ -365,8 +395,20 @@ def _clean(data: Any) -> Any:
     return data
 
 
-def _dump(data: Any, path: Path) -> None:
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=100)
+class _BlockDumper(yaml.SafeDumper):
+    """Writes multi-line strings (programming code, documentation) as literal ``|`` blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def _dump(data: Any, path: Path, dumper: type[yaml.SafeDumper] = yaml.SafeDumper) -> None:
+    text = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=False, width=100)
     path.write_text(text, encoding="utf-8")
 
 
@@ -387,5 +429,10 @@ def write_spec(spec: Spec, folder: Path | str) -> list[Path]:
                        ("comments", spec.comments)):
         path = folder / f"{key}.yaml"
         _dump({key: [_clean(i.model_dump(mode="json")) for i in items]}, path)
+        written.append(path)
+    if spec.analysis_results:  # optional: no file when the spec has none
+        path = folder / f"{ANALYSIS_RESULTS}.yaml"
+        _dump({ANALYSIS_RESULTS: [_clean(d.model_dump(mode="json")) for d in spec.analysis_results]},
+              path, _BlockDumper)
         written.append(path)
     return written

@@ -2,7 +2,8 @@
 
 A spec is a folder of YAML files (see :mod:`adam.spec.load`): ``study.yaml`` (study metadata,
 standards, analysis parameters), one ``<dataset>.yaml`` per dataset (dataset metadata, variables
-in order, value-level metadata), ``codelists.yaml``, ``methods.yaml`` and ``comments.yaml``.
+in order, value-level metadata), ``codelists.yaml``, ``methods.yaml``, ``comments.yaml`` and, optionally,
+``analysis_results.yaml`` (analysis results metadata, Define-XML ARM 1.0).
 
 The models here are deliberately plain: they hold what define.xml 2.1 and a P21-style
 workbook hold, and nothing about how a variable is computed beyond the method id that names
@@ -197,6 +198,87 @@ class Comment(SpecModel):
     document: str | None = None  # file name (href) of a supporting document, e.g. adrg.pdf
 
 
+#: Controlled terms of ARM 1.0 for AnalysisReason and AnalysisPurpose (other text is allowed).
+ANALYSIS_REASONS = ("SPECIFIED IN PROTOCOL", "SPECIFIED IN SAP", "DATA DRIVEN",
+                    "REQUESTED BY REGULATORY AGENCY")
+ANALYSIS_PURPOSES = ("PRIMARY OUTCOME MEASURE", "SECONDARY OUTCOME MEASURE",
+                     "EXPLORATORY OUTCOME MEASURE")
+
+
+class AnalysisDataset(SpecModel):
+    """The records and variables of one dataset an analysis result uses (arm:AnalysisDataset).
+
+    ``where`` selects the records (e.g. PARAMCD = CDW6 and LTCFL = Y); its where clause OID is
+    ``where_id`` when given, else built from the conditions (:meth:`clause_id`). A condition on
+    another dataset's variable names it ``DATASET.VARIABLE``.
+    """
+
+    dataset: str
+    where: list[Condition] = Field(default_factory=list)
+    where_id: str | None = None
+    variables: list[str] = Field(default_factory=list)
+
+    def clause_id(self) -> str | None:
+        """The where clause OID, or None without conditions.
+
+        Generated: ``WC.<DATASET>.<VAR>.<COMPARATOR>.<values>`` for each condition in turn,
+        e.g. ``WC.ADTTE.PARAMCD.EQ.CDW6.LTCFL.EQ.Y``; the comparators keep these apart from
+        the value-level ids (``WC.<DATASET>.<VARIABLE>.<values>``).
+        """
+        if self.where_id:
+            return self.where_id
+        if not self.where:
+            return None
+        parts = [self.dataset]
+        for c in self.where:
+            parts += [c.variable.replace(".", "_"), c.comparator, "_".join(c.values)]
+        return "WC." + ".".join(parts)
+
+
+class AnalysisDocumentation(SpecModel):
+    """What a reviewer reads about the analysis (arm:Documentation), with supporting documents."""
+
+    text: str
+    documents: list[str] = Field(default_factory=list)  # file names (hrefs)
+
+
+class ProgrammingCode(SpecModel):
+    """The code that produces the result (arm:ProgrammingCode): inline text and/or documents."""
+
+    context: str | None = None  # e.g. "Python 3.11, statsmodels 0.15"
+    code: str | None = None
+    documents: list[str] = Field(default_factory=list)
+
+
+class AnalysisResult(SpecModel):
+    """One analysis result of a display (arm:AnalysisResult).
+
+    ``parameter`` is the ``DATASET.VARIABLE`` holding the parameter code (ARM ParameterOID,
+    e.g. ``ADTTE.PARAMCD``); the parameter value itself is selected by the where clause of that
+    dataset. ``datasets_comment`` is the id of a comment saying how the datasets are joined.
+    """
+
+    id: str
+    description: str
+    parameter: str | None = None
+    reason: str = "SPECIFIED IN SAP"
+    purpose: str = "PRIMARY OUTCOME MEASURE"
+    datasets: list[AnalysisDataset]
+    datasets_comment: str | None = None
+    documentation: AnalysisDocumentation | None = None
+    code: ProgrammingCode | None = None
+
+
+class AnalysisDisplay(SpecModel):
+    """A table or figure (arm:ResultDisplay) and the analysis results it shows."""
+
+    id: str
+    name: str
+    title: str
+    documents: list[str] = Field(default_factory=list)  # file names (hrefs) of the display
+    results: list[AnalysisResult]
+
+
 class Standard(SpecModel):
     """A standard the datasets conform to (define.xml 2.1 def:Standard)."""
 
@@ -231,8 +313,10 @@ class Spec(SpecModel):
     codelists: list[Codelist] = Field(default_factory=list)
     methods: list[Method] = Field(default_factory=list)
     comments: list[Comment] = Field(default_factory=list)
+    analysis_results: list[AnalysisDisplay] = Field(default_factory=list)
 
-    # (file, line) of each element, keyed like "ADSL", "ADSL.TRTSDT", "codelist:NY".
+    # (file, line) of each element, keyed like "ADSL", "ADSL.TRTSDT", "codelist:NY",
+    # "display:RD.ARR", "result:AR.ARR", "result:AR.ARR#0" (its first analysis dataset).
     _locations: dict[str, tuple[str, int | None]] = PrivateAttr(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
@@ -261,6 +345,10 @@ class Spec(SpecModel):
             if m.id == mid:
                 return m
         raise KeyError(f"the spec has no method {mid}")
+
+    def analysis_result_list(self) -> list[AnalysisResult]:
+        """Every analysis result of every display, in order."""
+        return [r for d in self.analysis_results for r in d.results]
 
     def location(self, key: str) -> tuple[str | None, int | None]:
         """Where an element was written: ``(file, line)``, or ``(None, None)`` if unknown."""

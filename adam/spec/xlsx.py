@@ -22,12 +22,22 @@ their position does not matter; ``*`` marks the columns an import requires):
   ``Expression Code`` (the registered implementation; ``Implementation`` is accepted too),
   ``Document``.
 - **Comments**: ``ID*``, ``Description*`` (or ``Text``).
+- **AnalysisDisplays** (analysis results metadata, ARM): ``ID*``, ``Name*``, ``Title*``,
+  ``Documents`` (file names, comma separated).
+- **AnalysisResults**: one row per result, in display order: ``Display*`` (the display ID),
+  ``ID*``, ``Description*``, ``Parameter`` (``DATASET.VARIABLE``), ``Reason*``, ``Purpose*``,
+  ``Datasets Comment``, ``Documentation``, ``Documentation Documents``, ``Code Context``,
+  ``Code``, ``Code Documents``.
+- **AnalysisDatasets**: one row per analysis dataset of a result, in order: ``Result*`` (the
+  result ID), ``Dataset*``, ``Where Clause`` (an ID of the WhereClauses sheet, which holds the
+  ARM where clauses too), ``Variables`` (comma separated).
 
 Rows of Variables, ValueLevel and Codelists are put in the order of their Order column (rows
 without one follow, in sheet order). Any other column of Datasets or Variables is kept in the element's ``extra`` dict under its
 header and written back as a column. Other sheets have no place for extra columns: they are
 dropped with a warning. Study, Datasets and Variables are required sheets; a missing
-ValueLevel, WhereClauses, Codelists, Methods or Comments sheet means none.
+ValueLevel, WhereClauses, Codelists, Methods or Comments sheet means none, and so do missing
+analysis results sheets (which are written only when the spec has analysis results).
 
 The same spec always gives the same bytes: fixed document dates (the study's data cut-off, or
 2000-01-01) and fixed zip entry times.
@@ -53,6 +63,10 @@ from adam.console import log
 from adam.errors import InputError, Problem
 from adam.spec.load import _strip_lines, parse_yaml
 from adam.spec.model import (
+    AnalysisDataset,
+    AnalysisDisplay,
+    AnalysisDocumentation,
+    AnalysisResult,
     Codelist,
     CodelistItem,
     Comment,
@@ -65,6 +79,7 @@ from adam.spec.model import (
     Method,
     MethodType,
     Origin,
+    ProgrammingCode,
     Spec,
     Standard,
     Study,
@@ -75,7 +90,8 @@ from adam.spec.model import (
 FIXED_TIME = dt.datetime(2000, 1, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 REQUIRED_SHEETS = ("Study", "Datasets", "Variables")
-OPTIONAL_SHEETS = ("ValueLevel", "WhereClauses", "Codelists", "Methods", "Comments")
+ARM_SHEETS = ("AnalysisDisplays", "AnalysisResults", "AnalysisDatasets")
+OPTIONAL_SHEETS = ("ValueLevel", "WhereClauses", "Codelists", "Methods", "Comments") + ARM_SHEETS
 
 
 def _norm(text: Any) -> str:
@@ -119,6 +135,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "Methods": _cols("ID*, Name*, Type, Description*, Expression Context, "
                      "Expression Code|Implementation, Document"),
     "Comments": _cols("ID*, Description*|Text"),
+    "AnalysisDisplays": _cols("ID*, Name*, Title*|Description, Documents|Document"),
+    "AnalysisResults": _cols("Display*, ID*, Description*, Parameter, Reason*, Purpose*, "
+                             "Datasets Comment|Join Comment, Documentation, Documentation Documents, "
+                             "Code Context|Programming Context, Code|Programming Code, "
+                             "Code Documents|Programming Documents"),
+    "AnalysisDatasets": _cols("Result*, Dataset*, Where Clause, Variables"),
 }
 
 # Study sheet attribute -> Study field (values of Standards and Analysis are YAML text).
@@ -233,9 +255,46 @@ def _rows_value_level(spec: Spec) -> tuple[list[list[Any]], list[list[Any]]]:
             for cond in vl.where:
                 for value in cond.values or [None]:
                     wc_rows.append([cid, ds.name, cond.variable, cond.comparator, value])
+    for result in spec.analysis_result_list():
+        for ad in result.datasets:
+            cid = ad.clause_id()
+            if cid is None:
+                continue
+            conditions = (ad.dataset, tuple((c.variable, c.comparator, tuple(c.values))
+                                            for c in ad.where))
+            if cid in written:
+                if written[cid] != conditions:
+                    problems.append(Problem(f"analysis result {result.id}: where-clause id '{cid}' "
+                                            "stands for different conditions; give each a distinct "
+                                            "where_id", dataset=ad.dataset))
+                continue
+            written[cid] = conditions
+            for cond in ad.where:
+                for value in cond.values or [None]:
+                    wc_rows.append([cid, ad.dataset, cond.variable, cond.comparator, value])
     if problems:
         raise InputError(problems)
     return vl_rows, wc_rows
+
+
+def _rows_analysis(spec: Spec) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The three analysis results sheets (none when the spec has no analysis results)."""
+    if not spec.analysis_results:
+        return []
+    displays, results, datasets = [], [], []
+    for d in spec.analysis_results:
+        displays.append([d.id, d.name, d.title, _join(d.documents) or None])
+        for r in d.results:
+            doc, code = r.documentation, r.code
+            results.append([d.id, r.id, r.description, r.parameter, r.reason, r.purpose,
+                            r.datasets_comment, doc.text if doc else None,
+                            _join(doc.documents) or None if doc else None,
+                            code.context if code else None, code.code if code else None,
+                            _join(code.documents) or None if code else None])
+            for ad in r.datasets:
+                datasets.append([r.id, ad.dataset, ad.clause_id(), _join(ad.variables) or None])
+    return [(name, [c.header for c in COLUMNS[name]], rows)
+            for name, rows in zip(ARM_SHEETS, (displays, results, datasets))]
 
 
 def _rows_codelists(spec: Spec) -> list[list[Any]]:
@@ -266,7 +325,7 @@ def _sheets(spec: Spec) -> list[tuple[str, list[str], list[list[Any]]]]:
          [[m.id, m.name, m.type, m.description, "Python" if m.implementation else None,
            m.implementation, m.document] for m in spec.methods]),
         ("Comments", plain("Comments"), [[c.id, c.text] for c in spec.comments]),
-    ]
+    ] + _rows_analysis(spec)
 
 
 def workbook_bytes(spec: Spec) -> bytes:
@@ -779,6 +838,108 @@ def _read_value_level(sheet: _Sheet | None, datasets: dict[str, dict[str, Any]],
     return used
 
 
+def _names(text: str | None) -> list[str]:
+    """A comma (or line) separated list of names or file names."""
+    return [p.strip() for p in re.split(r"[,\n]", text or "") if p.strip()]
+
+
+def _read_analysis(sheets: dict[str, _Sheet | None],
+                   clauses: dict[str, tuple[str, list[Condition], int]]) -> tuple[list[AnalysisDisplay], set[str]]:
+    """Displays, their results and analysis datasets; also the where-clause ids they use."""
+    used: set[str] = set()
+    ds_sheet, res_sheet, disp_sheet = (sheets["AnalysisDatasets"], sheets["AnalysisResults"],
+                                       sheets["AnalysisDisplays"])
+    by_result: dict[str, list[AnalysisDataset]] = {}
+    if ds_sheet is not None:
+        for n, row in ds_sheet.rows:
+            rid = ds_sheet.text(n, row, "Result", strip=True)
+            dataset = ds_sheet.text(n, row, "Dataset", strip=True)
+            ctx = {"dataset": dataset}
+            cid = ds_sheet.text(n, row, "Where Clause", strip=True)
+            where: list[Condition] = []
+            if cid is not None:
+                if cid not in clauses:
+                    ds_sheet.problem(n, f"where clause {cid} is not on the WhereClauses sheet",
+                                     "Where Clause", **ctx)
+                    continue
+                clause_ds, where, _ = clauses[cid]
+                if dataset is not None and clause_ds != dataset:
+                    ds_sheet.problem(n, f"where clause {cid} is for dataset {clause_ds}",
+                                     "Where Clause", **ctx)
+                    continue
+                used.add(cid)
+            headers = {"dataset": "Dataset", "where": "Where Clause", "variables": "Variables"}
+            ad = _model(ds_sheet, n, AnalysisDataset,
+                        {"dataset": dataset, "where": where,
+                         "variables": _names(ds_sheet.text(n, row, "Variables"))}, headers, ctx)
+            if rid is None:
+                ds_sheet.problem(n, "a value is required", "Result", **ctx)
+            elif ad is not None:
+                if cid is not None and ad.clause_id() != cid:
+                    ad.where_id = cid
+                by_result.setdefault(rid, []).append(ad)
+
+    by_display: dict[str, list[AnalysisResult]] = {}
+    seen_results: dict[str, int] = {}
+    if res_sheet is not None:
+        headers = {"id": "ID", "description": "Description", "parameter": "Parameter",
+                   "reason": "Reason", "purpose": "Purpose", "datasets_comment": "Datasets Comment",
+                   "datasets": "Result", "documentation": "Documentation", "code": "Code",
+                   "text": "Documentation", "context": "Code Context"}
+        for n, row in res_sheet.rows:
+            did = res_sheet.text(n, row, "Display", strip=True)
+            rid = res_sheet.text(n, row, "ID", strip=True)
+            if rid is not None and rid in seen_results:
+                res_sheet.problem(n, f"result {rid} is already on row {seen_results[rid]}", "ID")
+                continue
+            if rid is not None:
+                seen_results[rid] = n
+            text = res_sheet.text(n, row, "Documentation")
+            doc_files = _names(res_sheet.text(n, row, "Documentation Documents"))
+            context = res_sheet.text(n, row, "Code Context")
+            code_text = res_sheet.text(n, row, "Code")
+            code_files = _names(res_sheet.text(n, row, "Code Documents"))
+            documentation = None
+            if text is not None or doc_files:
+                documentation = _model(res_sheet, n, AnalysisDocumentation,
+                                       {"text": text, "documents": doc_files}, headers, {})
+            code = None
+            if context is not None or code_text is not None or code_files:
+                code = ProgrammingCode(context=context, code=code_text, documents=code_files)
+            result = _model(res_sheet, n, AnalysisResult, {
+                "id": rid, "description": res_sheet.text(n, row, "Description"),
+                "parameter": res_sheet.text(n, row, "Parameter", strip=True),
+                "reason": res_sheet.text(n, row, "Reason", strip=True),
+                "purpose": res_sheet.text(n, row, "Purpose", strip=True),
+                "datasets": by_result.pop(rid, []) if rid is not None else [],
+                "datasets_comment": res_sheet.text(n, row, "Datasets Comment", strip=True),
+                "documentation": documentation, "code": code}, headers, {})
+            if did is None:
+                res_sheet.problem(n, "a value is required", "Display")
+            elif result is not None:
+                by_display.setdefault(did, []).append(result)
+    if ds_sheet is not None:
+        for rid in by_result:
+            ds_sheet.problem(None, f"result {rid} is not on the AnalysisResults sheet", "Result")
+
+    displays = []
+    if disp_sheet is not None:
+        headers = {"id": "ID", "name": "Name", "title": "Title", "documents": "Documents"}
+        for n, row in disp_sheet.rows:
+            did = disp_sheet.text(n, row, "ID", strip=True)
+            display = _model(disp_sheet, n, AnalysisDisplay, {
+                "id": did, "name": disp_sheet.text(n, row, "Name"),
+                "title": disp_sheet.text(n, row, "Title"),
+                "documents": _names(disp_sheet.text(n, row, "Documents")),
+                "results": by_display.pop(did, []) if did is not None else []}, headers, {})
+            if display is not None:
+                displays.append(display)
+    if res_sheet is not None:
+        for did in by_display:
+            res_sheet.problem(None, f"display {did} is not on the AnalysisDisplays sheet", "Display")
+    return displays, used
+
+
 def _read_codelists(sheet: _Sheet | None) -> list[Codelist]:
     if sheet is None:
         return []
@@ -910,6 +1071,8 @@ def import_xlsx(path: Path | str) -> Spec:
     _read_variables(sheets["Variables"], datasets)  # type: ignore[arg-type]
     clauses = _read_where_clauses(sheets["WhereClauses"])
     used = _read_value_level(sheets["ValueLevel"], datasets, clauses)
+    analysis_results, used_arm = _read_analysis(sheets, clauses)
+    used |= used_arm
     for cid, (ds, _, n) in clauses.items():
         if cid not in used:
             log.warning("%s: sheet WhereClauses, row %d: where clause %s is not used", path, n, cid)
@@ -930,7 +1093,7 @@ def import_xlsx(path: Path | str) -> Spec:
     if problems or study is None:
         raise InputError(problems)
     return Spec(study=study, datasets=built, codelists=codelists, methods=methods,
-                comments=comments)
+                comments=comments, analysis_results=analysis_results)
 
 
 __all__ = ["export_xlsx", "import_xlsx", "workbook_bytes", "COLUMNS", "STUDY_ATTRIBUTES"]
