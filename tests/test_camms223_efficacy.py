@@ -421,7 +421,8 @@ def _tte(frame: pd.DataFrame, name: str, code: str) -> dict:
     ("N1", "RLPS1", 0, 2700, 0, "RELAPSE", ("ADRR", "ADT", 1)),
     ("N2", "CDW6", 0, 2600, 0, "6-MONTH CDW", ("ADEDSS", "ADT", 4)),
     ("N2", "CDI6", 0, 91, 0, "6-MONTH CDI", ("ADEDSS", "ADT", 2)),
-    ("N2", "CDWACDI", 91, 2600, 0, "6-MONTH CDW AFTER CDI", ("ADEDSS", "ADT", 4)),
+    # from the CDI confirmation (day 273); 3.5 is 2.5 above the CDI level 1.0, confirmed day 2800
+    ("N2", "CDWACDI", 273, 2600, 0, "6-MONTH CDW AFTER CDI", ("ADEDSS", "ADT", 4)),
     ("N2", "NEDALOSS", 2190, 2556, 0, "MRI ACTIVITY", ("ADMRI", "ADT", 2)),
     ("N2", "RLPS1", 0, 3000, 1, "END OF FOLLOW-UP", ("ADSL", "EOSDT", None)),
     ("N3", "CDW6", 0, 0, 1, "NO POST-BASELINE EDSS ASSESSMENT", ("ADSL", "TRTSDT", None)),

@@ -47,16 +47,10 @@ def km_survival(time: np.ndarray, event: np.ndarray, at: float) -> float:
     return s
 
 
-def confirmed_change(days, vals, bl, relapses, worsening: bool):
-    """Day of the first 6-month confirmed worsening (or improvement) or None.
-
-    Worsening: >= 1.0 above baseline (>= 1.5 if baseline is 0); improvement: >= 1.0 below.
-    Confirmed at an assessment >= 175 days later, every assessment in between also meeting
-    the threshold, the confirming one not within 30 days after a relapse onset."""
-    if worsening:
-        meets = vals >= bl + (1.5 if bl == 0 else 1.0)
-    else:
-        meets = vals <= bl - 1.0
+def first_confirmed(days, meets, relapses):
+    """(onset day, confirmation day) of the first confirmed onset, or None: an assessment meeting
+    the criterion, confirmed at one >= 175 days later, every assessment in between also meeting
+    it, the confirming one not within 30 days after a relapse onset."""
     n = len(days)
     for i in range(n):
         if not meets[i]:
@@ -67,8 +61,31 @@ def confirmed_change(days, vals, bl, relapses, worsening: bool):
             if days[j] >= days[i] + 182 - 7:
                 near = np.any((days[j] - relapses >= 0) & (days[j] - relapses <= 30))
                 if not near:
-                    return days[i]
+                    return days[i], days[j]
     return None
+
+
+def confirmed_change(days, vals, bl, relapses, worsening: bool):
+    """Day of the first 6-month confirmed worsening (or improvement) or None.
+
+    Worsening: >= 1.0 above baseline (>= 1.5 if baseline is 0); improvement: >= 1.0 below."""
+    if worsening:
+        meets = vals >= bl + (1.5 if bl == 0 else 1.0)
+    else:
+        meets = vals <= bl - 1.0
+    hit = first_confirmed(days, meets, relapses)
+    return None if hit is None else hit[0]
+
+
+def cdw_after_cdi(days, vals, bl, relapses):
+    """None without a CDI; else whether a 6-month CDW follows it: against the EDSS at the CDI
+    onset (>= 1.0 above it, >= 1.5 if it is 0), onsets after the CDI confirmation day."""
+    cdi = first_confirmed(days, vals <= bl - 1.0, relapses)
+    if cdi is None:
+        return None
+    ref = vals[days == cdi[0]][0]
+    after = days > cdi[1]
+    return first_confirmed(days[after], vals[after] >= ref + (1.5 if ref == 0 else 1.0), relapses) is not None
 
 
 def paper_statistics(folder: Path) -> dict[str, float]:
@@ -116,7 +133,7 @@ def paper_statistics(folder: Path) -> dict[str, float]:
     out["edss_improved_y12"] = float((chg <= -1.0).mean())
     out["edss_change_mean_y12"] = float(chg.mean())
     out["edss_change_sd_y12"] = float(chg.std())
-    cdw_t, cdw_e, cdi_t, cdi_e, cdw_day = [], [], [], [], {}
+    cdw_t, cdw_e, cdi_t, cdi_e, cdw_day, after_cdi = [], [], [], [], {}, []
     for u, g in e.groupby("USUBJID"):
         days, vals = g["DAY"].to_numpy(), g["RSSTRESN"].to_numpy()
         r = rl.loc[rl["USUBJID"] == u, "DAY"].to_numpy()
@@ -128,8 +145,15 @@ def paper_statistics(folder: Path) -> dict[str, float]:
             i = confirmed_change(days, vals, bl[u], r, False)
             cdi_t.append(i if i is not None else days.max())
             cdi_e.append(i is not None)
+            worse = cdw_after_cdi(days, vals, bl[u], r)
+            if worse is not None:
+                after_cdi.append(worse)
+    out["cdi_no_cdw"] = 1 - float(np.mean(after_cdi))
     out["cdw_free_y12"] = km_survival(np.array(cdw_t, float), np.array(cdw_e), Y12)
     out["cdi_y12"] = 1 - km_survival(np.array(cdi_t, float), np.array(cdi_e), Y12)
+
+    # discontinued group: from baseline to the last EDSS assessment before leaving
+    disc_stats(out, rs, rel, disc)
 
     # MRI activity and NEDA by extension year
     m = nv[nv["USUBJID"].isin(ltc.index)].copy()
@@ -194,6 +218,30 @@ def paper_statistics(folder: Path) -> dict[str, float]:
     inf = a[(a["AEBODSYS"] == "Infections and infestations") & (a["DAY"] >= 0) & (a["DAY"] < YEAR)]
     out["infection_year1"] = inf["USUBJID"].nunique() / len(ltc)
     return out
+
+
+def disc_stats(out: dict[str, float], rs: pd.DataFrame, rel: pd.DataFrame, disc: pd.DataFrame) -> None:
+    """EDSS stable or improved at the last assessment, KM free of CDW and KM CDI through Year 5."""
+    e = rs[(rs["RSTESTCD"] == "EDSS0101") & rs["USUBJID"].isin(disc.index)].copy()
+    e["DAY"] = (to_date(e["RSDTC"]) - disc.loc[e["USUBJID"], "FD"].to_numpy()).dt.days.to_numpy()
+    bl = e[e["RSLOBXFL"] == "Y"].set_index("USUBJID")["RSSTRESN"]
+    e = e.sort_values(["USUBJID", "DAY", "RSSEQ"]).drop_duplicates(["USUBJID", "DAY"])
+    e = e[e["DAY"] > 0]
+    last = e.groupby("USUBJID").tail(1).set_index("USUBJID")["RSSTRESN"]
+    out["disc_edss_stable_improved"] = float((last - bl.reindex(last.index) <= 0.5).mean())
+    cdw_t, cdw_e, cdi_t, cdi_e = [], [], [], []
+    for u, g in e.groupby("USUBJID"):
+        days, vals = g["DAY"].to_numpy(), g["RSSTRESN"].to_numpy()
+        r = rel.loc[rel["USUBJID"] == u, "DAY"].to_numpy()
+        w = confirmed_change(days, vals, bl[u], r, True)
+        cdw_t.append(w if w is not None else days.max())
+        cdw_e.append(w is not None)
+        if bl[u] >= 2.0:
+            i = confirmed_change(days, vals, bl[u], r, False)
+            cdi_t.append(i if i is not None else days.max())
+            cdi_e.append(i is not None)
+    out["disc_cdw_free_y5"] = km_survival(np.array(cdw_t, float), np.array(cdw_e), 5 * YEAR)
+    out["disc_cdi_y5"] = 1 - km_survival(np.array(cdi_t, float), np.array(cdi_e), 5 * YEAR)
 
 
 def exact_counts(folder: Path) -> dict[str, int]:

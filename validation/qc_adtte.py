@@ -9,6 +9,12 @@ is 0) is confirmed by the first later assessment >= 175 days after it that meets
 and is not within 30 days after a relapse onset, when no assessment in between fails the
 criterion; the event is the subject's first confirmed onset. Improvement likewise
 (CHG <= -1.0, baseline >= 2.0). SRCSEQ (an ADEDSS/ADMRI sequence number) is not re-derived.
+
+CDW after CDI: for the subject's first confirmed improvement (the CDI), a new reference = the
+EDSS on the CDI onset day (or on its confirmation day, cdw_after_cdi.reference); from the CDI
+confirmation (or onset, cdw_after_cdi.start) on, the assessments strictly after that date are
+tested for a worsening of >= 1.0 over the new reference (>= 1.5 when it is 0), confirmed as
+above among those assessments only.
 """
 
 from __future__ import annotations
@@ -36,6 +42,12 @@ def build_sql(params: StudyParams) -> str:
     i_gap = int(cdi.get("confirm_days", 182)) - int(cdi.get("tolerance_days", 7))
     i_rel = int(cdi.get("relapse_exclusion_days", 30))
     edss_cd = (a.get("sdtm") or {}).get("edss_testcd", "EDSS0101")
+    post = a.get("cdw_after_cdi", {})
+    p_start = {"cdi_confirmation": "CFDT", "cdi_onset": "ONSET"}[post.get("start", "cdi_confirmation")]
+    p_ref = {"cdi_onset_value": "ONVAL", "cdi_confirmation_value": "CFVAL"}[post.get("reference", "cdi_onset_value")]
+    p_thr, p_thr0 = float(post.get("threshold", 1.0)), float(post.get("threshold_if_reference_zero", 1.5))
+    p_gap = int(post.get("confirm_days", 182)) - int(post.get("tolerance_days", 7))
+    p_rel = int(post.get("relapse_exclusion_days", 30))
     return f"""
 WITH
 subj AS (
@@ -79,6 +91,28 @@ iconf AS (           -- confirmed improvement onsets
          AND c.I = 'Y' AND NOT c.IEXCL)
       < coalesce((SELECT min(f.ADT) FROM edss2 f WHERE f.USUBJID = o.USUBJID AND f.ADT > o.ADT AND f.I = 'N'),
                  1e9)),
+icdt AS (            -- confirmed improvement onsets with their confirmation date
+    SELECT o.USUBJID, o.ADT, e.AVAL,
+           (SELECT min(c.ADT) FROM edss2 c WHERE c.USUBJID = o.USUBJID AND c.ADT - o.ADT >= {i_gap}
+              AND c.I = 'Y' AND NOT c.IEXCL) AS CFDT
+    FROM iconf o JOIN edss e ON e.USUBJID = o.USUBJID AND e.ADT = o.ADT),
+cdiv AS (            -- the CDI: first confirmed improvement; new reference and post-CDI start
+    SELECT d.USUBJID, d.ADT AS ONSET, d.CFDT, d.AVAL AS ONVAL, c.AVAL AS CFVAL
+    FROM icdt d JOIN edss c ON c.USUBJID = d.USUBJID AND c.ADT = d.CFDT
+    WHERE d.ADT = (SELECT min(x.ADT) FROM icdt x WHERE x.USUBJID = d.USUBJID)),
+pcdi AS (            -- assessments after the post-CDI start, against the new reference
+    SELECT e.USUBJID, e.ADT,
+           CASE WHEN e.AVAL - v.{p_ref} >= CASE WHEN v.{p_ref} = 0 THEN {p_thr0} ELSE {p_thr} END
+                THEN 'Y' ELSE 'N' END AS W,
+           EXISTS (SELECT 1 FROM onsets o WHERE o.USUBJID = e.USUBJID AND e.ADT - o.ADT BETWEEN 0 AND {p_rel}) AS WEXCL
+    FROM edss e JOIN cdiv v ON v.USUBJID = e.USUBJID AND e.ADT > v.{p_start}),
+pconf AS (           -- confirmed worsening onsets after the CDI
+    SELECT o.USUBJID, o.ADT FROM pcdi o
+    WHERE o.W = 'Y' AND
+      (SELECT min(c.ADT) FROM pcdi c WHERE c.USUBJID = o.USUBJID AND c.ADT - o.ADT >= {p_gap}
+         AND c.W = 'Y' AND NOT c.WEXCL)
+      < coalesce((SELECT min(f.ADT) FROM pcdi f WHERE f.USUBJID = o.USUBJID AND f.ADT > o.ADT AND f.W = 'N'),
+                 1e9)),
 wevent AS (SELECT USUBJID, min(ADT) AS ADT FROM wconf GROUP BY USUBJID),
 ievent AS (SELECT USUBJID, min(ADT) AS ADT FROM iconf GROUP BY USUBJID),
 lastedss AS (SELECT e.USUBJID, max(e.ADT) AS ADT FROM edss e JOIN subj s USING (USUBJID)
@@ -107,12 +141,12 @@ cdi6 AS (
     FROM subj s LEFT JOIN ievent i USING (USUBJID) LEFT JOIN lastedss l USING (USUBJID)
     WHERE s.BEDSS >= {i_min}),
 cdwacdi AS (
-    SELECT s.*, 'CDWACDI' AS PARAMCD, i.ADT AS STARTDT,
-           (SELECT min(w.ADT) FROM wconf w WHERE w.USUBJID = s.USUBJID AND w.ADT > i.ADT AND w.ADT <= s.Y12END) AS EVDT,
+    SELECT s.*, 'CDWACDI' AS PARAMCD, v.{p_start} AS STARTDT,
+           (SELECT min(p.ADT) FROM pconf p WHERE p.USUBJID = s.USUBJID AND p.ADT <= s.Y12END) AS EVDT,
            '6-MONTH CDW AFTER CDI' AS EVDESC, 'ADEDSS' AS EVDOM,
-           coalesce(l.ADT, i.ADT) AS CNDT, 'LAST EDSS ASSESSMENT' AS CNDESC, 'ADEDSS' AS CNDOM, 'ADT' AS CNVAR
-    FROM subj s JOIN ievent i USING (USUBJID) LEFT JOIN lastedss l USING (USUBJID)
-    WHERE i.ADT <= s.Y12END),
+           coalesce(l.ADT, v.{p_start}) AS CNDT, 'LAST EDSS ASSESSMENT' AS CNDESC, 'ADEDSS' AS CNDOM, 'ADT' AS CNVAR
+    FROM subj s JOIN cdiv v USING (USUBJID) LEFT JOIN lastedss l USING (USUBJID)
+    WHERE v.ONSET <= s.Y12END AND v.{p_start} <= s.Y12END),
 rlps1 AS (
     SELECT s.*, 'RLPS1' AS PARAMCD, s.TRTSDT AS STARTDT,
            (SELECT min(r.ADT) FROM QC_ADRR r WHERE r.USUBJID = s.USUBJID AND r.PARAMCD = 'RELAPSE'

@@ -187,23 +187,32 @@ The stochastic model (see adam/simulate/targets.py for the paper's figures and t
 ------------------------------------------------------------------------------------------
 Frailty Z ~ Gamma(shape 0.56, mean 1) per subject, shared by relapses, MRI activity and the
 number of extra courses. Relapses: Poisson with rate 0.09/yr (12 mg extension cohort; times a
-year factor 1.35, 0.75, 0.8, 1.0, 1.2, 1.25, 0.9, 1.0, 0.85, 1.1, 0.9, 0.8, ...), 0.19/yr
-(12 mg discontinued), 0.36 (IFNB), 0.10 (24 mg), all times Z. EDSS: baseline 0-3.0 (mean ~2);
-classes improver / stable / progressor assigned by exact quota within each (group, arm,
-baseline) stratum: baseline >= 2.0: 0.50 / 0.20 / 0.30; 1.0-1.5: 0.15 / 0.52 / 0.33; 0: 0 / 0.62
-/ 0.38 (progressors x0.7 in the discontinued group; IFNB fewer improvers, more progressors).
+year factor 1.35, 0.75, 0.8, 1.0, 1.2, 1.25, 0.9, 1.0, 0.85, 1.1, 0.9, 0.8, ...), 0.36 (IFNB),
+0.10 (24 mg), all times Z; 12 mg discontinued: 0.09/yr times 3.2 in the last 730 days before
+leaving (DISC_PRE_WITHDRAWAL_*: the paper's 0.3-0.4 relapses in each of the 1-2 years before
+withdrawal), which gives the paper's ARR of 0.19 up to discontinuation. EDSS: baseline 0-3.0
+(mean ~2); classes improver / stable / progressor assigned by exact quota within each (group,
+arm, baseline) stratum: baseline >= 2.0: 0.50 / 0.20 / 0.30; 1.0-1.5: 0.15 / 0.52 / 0.33; 0: 0 /
+0.62 / 0.38 (EDSS_P_IMPROVER / EDSS_P_PROGRESSOR; IFNB fewer improvers, more progressors).
 Improvers fall 1.0-2.5 (not below 0) within 2-23 months and 70% drift back 0.5-1.0 after Year
 5-12; progressors rise 1.0-5.0 over 2-23 months from a random time in Years 0.3-11.5; 15% of
 stable patients drift +0.5; plus a transient post-relapse rise (0.5/1.0/2.0 by severity, gone
 within 30-120 days) and rating noise (+-0.5 with probability 0.10 each; no noise at Day 1).
-MRI (annual, extension years 1-6): active lesions M ~ Poisson(0.40 x year factor (0.5, 1.05, 1.1,
-1.0, 1.15, 1.15) x Z); new/enlarging T2 = M, new Gd+ ~ Binomial(M, 0.4), new T1 hypointense ~
-Binomial(M, 0.5); entry-scan Gd+ ~ Poisson(0.25 Z). 3% of annual scans missing.
+Discontinued group (paper: 30% CDI and 87% free of CDW through Year 5, 77% stable or improved
+at the last assessment): improvers x0.6 (DISC_IMPROVER_MULT), progressors x0.9
+(DISC_PROGRESSOR_MULT) whose worsening starts in the last 1.5 years before leaving
+(DISC_PROG_WINDOW_YEARS) and takes 2-12 months (DISC_PROG_RAMP_DAYS): worsening that comes
+with withdrawal, often too late to be confirmed over 6 months.
+MRI (annual, extension years 1-6): active lesions M ~ Poisson(0.35 x year factor (0.5, 1.0, 1.0,
+0.95, 1.05, 1.1) x Z); new/enlarging T2 = M, new Gd+ ~ Binomial(M, 0.25), new T1 hypointense ~
+Binomial(M, 0.45); entry-scan Gd+ ~ Poisson(0.25 Z). 3% of annual scans missing.
 Thyroid AEs: exact share ever affected per group (50% of the long-term cohort) and exact
 first-onset year shares (6, 30, 27, 11, 7, 5, 3, 2, ... % for Years 1, 2, 3, ...).
-Model expectations (N = 3310, seed 11): ARR 0.099, stable 0.45, improved 0.22, mean change
-+0.39 (SD 1.53), CDW-free 0.70, CDI 0.50, MRI-free min 0.68 / Year 12 0.72, annual NEDA
-0.64-0.76, sustained NEDA 0.35, thyroid Years 2/3 0.165/0.175, infection Year 1 0.53.
+Model expectations (N = 3310, seed 11): ARR 0.098, stable 0.44, improved 0.23, mean change
++0.40 (SD 1.57), CDW-free 0.68, CDI 0.50, no CDW after CDI 0.87, MRI-free min 0.74 / Year 12
+0.77, annual NEDA 0.68-0.77, sustained NEDA 0.34, thyroid Years 2/3 0.165/0.175, infection Year 1
+0.53; discontinued group: ARR 0.19 (N = 33100; 0.22 at N = 3310, whose frailty sample runs
+high), stable or improved at the last assessment 0.81, CDW-free through Year 5 0.82, CDI 0.28.
 Exact counts (108/60/54, course totals and timing, DS reasons, deaths, ITP, melanomas, grade 4
 events, IAR by course, infections by year, thyroid ever) are assigned by construction, scaled
 to N: the 12 mg arm is N*110/331 randomized (2 of 110 never dosed), every count round(k*N/base)

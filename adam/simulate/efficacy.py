@@ -12,7 +12,12 @@ from adam.simulate._util import DAYS_PER_YEAR, explode, stream
 from adam.simulate.cohort import Cohort
 
 # relapse rate per patient-year (before the frailty multiplier) by group
-RELAPSE_RATE = {"LTC": 0.09, "DISC": 0.19, "CORE_IFNB44": 0.36, "CORE_ALEM24": 0.10}
+RELAPSE_RATE = {"LTC": 0.09, "DISC": 0.09, "CORE_IFNB44": 0.36, "CORE_ALEM24": 0.10}
+# the discontinued group's disease activity rises before withdrawal (paper: 0.3-0.4 relapses in
+# each of the 1-2 years before it; ARR 0.19 over Years 0-6): rate x DISC_PRE_WITHDRAWAL_MULT in
+# the last DISC_PRE_WITHDRAWAL_DAYS days on study
+DISC_PRE_WITHDRAWAL_DAYS = 730
+DISC_PRE_WITHDRAWAL_MULT = 3.2
 # year-by-year multipliers of the 12 mg rate (Years 1..14): ARR 0.03-0.14 by year
 RELAPSE_YEAR_MULT = np.array([1.35, 0.75, 0.8, 1.0, 1.2, 1.25, 0.9, 1.0, 0.85, 1.1, 0.9, 0.8, 0.8, 0.8])
 RELAPSE_SEVERITY = (("MILD", 0.30), ("MODERATE", 0.55), ("SEVERE", 0.15))
@@ -22,10 +27,21 @@ P_EXTRA_UNSCHEDULED = 0.02
 P_RELAPSE_VISIT = 0.85
 P_EDSS_DUPLICATE = 0.01
 EDSS_NOISE = 0.10  # chance of a +0.5 and of a -0.5 rating error at a visit
-MRI_RATE = 0.40  # new active lesions per year (times the frailty)
-MRI_YEAR_MULT = np.array([0.5, 1.05, 1.1, 1.0, 1.15, 1.15])  # extension years 1-6
-MRI_P_GD = 0.40
-MRI_P_T1 = 0.50
+# EDSS course class shares (improver, progressor; the rest stable) by baseline band:
+# baseline >= 2.0, 1.0-1.5, 0
+EDSS_P_IMPROVER = (0.50, 0.15, 0.0)
+EDSS_P_PROGRESSOR = (0.30, 0.33, 0.38)
+# discontinued group (paper: 30% CDI and 87% CDW-free through Year 5, 77% stable or improved at
+# the last assessment): fewer improvers, and a progressor's worsening starts while still on study
+DISC_IMPROVER_MULT = 0.6
+DISC_PROGRESSOR_MULT = 0.9
+PROG_ONSET_YEARS = (0.3, 11.5)  # progression onset: uniform over these years after the first dose,
+DISC_PROG_WINDOW_YEARS = 1.5  # ... in the discontinued group over the last years before leaving
+DISC_PROG_RAMP_DAYS = (60, 365)  # days a discontinued progressor takes to reach the full rise (others: 60-700)
+MRI_RATE = 0.35  # new active lesions per year (times the frailty)
+MRI_YEAR_MULT = np.array([0.5, 1.0, 1.0, 0.95, 1.05, 1.1])  # extension years 1-6
+MRI_P_GD = 0.25
+MRI_P_T1 = 0.45
 MRI_BASE_GD = 0.25
 P_MRI_MISSING = 0.03
 
@@ -105,12 +121,23 @@ def relapses(seed: int, c: Cohort) -> pd.DataFrame:
     expo_hi = np.minimum(hi[None, :], end[:, None] + 1)
     expo = np.clip(expo_hi - lo[None, :], 0, None)
     mult = np.where(code[:, None] == 0, RELAPSE_YEAR_MULT[None, :], 1.0)
-    lam = rate0[:, None] * mult * expo / DAYS_PER_YEAR
+    # within each year cell: days before the pre-withdrawal window (weight 1), days in it (weight M)
+    pre_start = np.where(code == 1, end + 1 - DISC_PRE_WITHDRAWAL_DAYS, np.inf)
+    split = np.clip(pre_start[:, None], lo[None, :], np.maximum(expo_hi, lo[None, :]))
+    early = split - lo[None, :]
+    late = np.clip(expo_hi - split, 0, None)
+    pre_mult = np.where(code == 1, DISC_PRE_WITHDRAWAL_MULT, 1.0)[:, None]
+    weighted = np.where(late > 0, early + pre_mult * late, expo)
+    lam = rate0[:, None] * mult * weighted / DAYS_PER_YEAR
     k = rng.poisson(lam)
     cell = explode(k.ravel())
     sid = cell // ny
     yr = cell % ny
-    onset = np.floor(lo[yr] + rng.random(len(cell)) * (expo_hi.ravel()[cell] - lo[yr]))
+    # onset: uniform on the cell's weighted time, mapped back to days
+    u = rng.random(len(cell))
+    e_c, w_c, m_c = early.ravel()[cell], weighted.ravel()[cell], pre_mult[sid, 0]
+    onset = np.where(u * w_c < e_c, lo[yr] + u * w_c, split.ravel()[cell] + (u * w_c - e_c) / m_c)
+    onset = np.floor(onset)
     ok = on_study(s, sid, onset) & (onset >= 1)
     sid, onset = sid[ok], onset[ok]
     order = np.lexsort((onset, sid))
@@ -163,11 +190,13 @@ def edss(seed: int, c: Cohort, visits: pd.DataFrame, rel: pd.DataFrame) -> pd.Da
     group = s["GROUP"].to_numpy()
     arm = s["ARMCD"].to_numpy()
     # class probabilities: improver, stable, progressor
-    p_imp = np.select([bl >= 2.0, bl >= 1.0], [0.50, 0.15], 0.0)
-    p_prog = np.select([bl >= 2.0, bl >= 1.0], [0.30, 0.33], 0.38)
+    band = np.select([bl >= 2.0, bl >= 1.0], [0, 1], 2)
+    p_imp = np.asarray(EDSS_P_IMPROVER)[band]
+    p_prog = np.asarray(EDSS_P_PROGRESSOR)[band]
     p_prog = np.where(arm == "IFNB44", p_prog + 0.10, p_prog)
     p_imp = np.where(arm == "IFNB44", p_imp * 0.5, p_imp)
-    p_prog = np.where(group == "DISC", p_prog * 0.7, p_prog)
+    p_imp = np.where(group == "DISC", p_imp * DISC_IMPROVER_MULT, p_imp)
+    p_prog = np.where(group == "DISC", p_prog * DISC_PROGRESSOR_MULT, p_prog)
     cls = _quota_classes(rng, group, arm, bl, p_imp, p_prog)
     imp_size = np.minimum(rng.choice([1.0, 1.5, 2.0, 2.5], n, p=[0.45, 0.3, 0.15, 0.1]), bl)
     imp_size = np.where(bl - imp_size == 0.5, imp_size + 0.5, imp_size)
@@ -176,8 +205,15 @@ def edss(seed: int, c: Cohort, visits: pd.DataFrame, rel: pd.DataFrame) -> pd.Da
     imp_back_t = rng.uniform(5, 12, n) * DAYS_PER_YEAR
     prog_size = rng.choice([1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0], n, p=[0.2, 0.2, 0.15, 0.12, 0.1, 0.08, 0.08, 0.07])
     prog_size = np.where(bl == 0, np.maximum(prog_size, 1.5), prog_size)
-    prog_t = rng.uniform(0.3, 11.5, n) * DAYS_PER_YEAR
-    prog_ramp = rng.uniform(60, 700, n)
+    t_lo, t_hi = PROG_ONSET_YEARS
+    end_y = s["END"].to_numpy() / DAYS_PER_YEAR
+    disc = group == "DISC"
+    t_lo = np.where(disc, np.maximum(end_y - DISC_PROG_WINDOW_YEARS, t_lo), t_lo)
+    t_hi = np.where(disc, np.maximum(end_y, t_lo), t_hi)
+    prog_t = (t_lo + (t_hi - t_lo) * rng.random(n)) * DAYS_PER_YEAR
+    u_ramp = rng.random(n)
+    r_lo, r_hi = np.where(disc, DISC_PROG_RAMP_DAYS[0], 60), np.where(disc, DISC_PROG_RAMP_DAYS[1], 700)
+    prog_ramp = r_lo + (r_hi - r_lo) * u_ramp
     drift = np.where((cls == 1) & (rng.random(n) < 0.15), 0.5, 0.0)
     drift_t = rng.uniform(2, 12, n) * DAYS_PER_YEAR
 

@@ -3,7 +3,9 @@ worsening (CDW) and improvement (CDI) flags.
 
 Built from RS (EDSS total score) and ADSL with :mod:`adam.derive`; every step is registered under
 its spec method id (specs/camms223/methods_efficacy.yaml). Thresholds, confirmation interval,
-tolerance and relapse exclusion come from the analysis parameters ``edss``, ``cdw`` and ``cdi``.
+tolerance and relapse exclusion come from the analysis parameters ``edss``, ``cdw`` and ``cdi``;
+worsening after a 6-month CDI, measured against the EDSS reached at the CDI (CDIREF), from
+``cdw_after_cdi``.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from adam.derive import (derive_var_analysis_window, derive_var_base, derive_var
 from adam.engine import BuildContext
 from adam.errors import InputError, Problem
 
-from .efficacy_common import (analysis_year, assign_seq, flag_within_days_after, param, record_label,
-                              relapse_dates, relative_day, treated, year_days)
+from .efficacy_common import (analysis_year, assign_seq, flag_within_days_after, param, post_cdi_reference,
+                              post_cdi_start, record_label, relapse_dates, relative_day, treated, year_days)
 
 DATASET = "ADEDSS"
 MONTH_DAYS = 365.25 / 12
@@ -217,6 +219,64 @@ def derive_cdi(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
     return _confirmed(df, ctx, "cdi")
 
 
+def _post_cdi(df: pd.DataFrame, ctx: BuildContext) -> tuple[np.ndarray, np.ndarray]:
+    """Per record: the post-CDI reference EDSS and the post-CDI start date of its subject and
+    parameter (NaN for subjects without a 6-month CDI event)."""
+    keys = ["USUBJID", "PARAMCD"]
+    start_var = post_cdi_start(ctx)
+    event = (df["CDIEVFL"] == "Y").to_numpy()
+    ev = pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy()[event], "PARAMCD": df["PARAMCD"].to_numpy()[event],
+                       "__REF": df["AVAL"].to_numpy(dtype=float)[event],
+                       "__START": df[start_var].to_numpy(dtype=float)[event],
+                       "__CFDT": df["CDICFDT"].to_numpy(dtype=float)[event]})
+    if post_cdi_reference(ctx) == "cdi_confirmation_value":
+        # the analysed record (one per day) of the confirming assessment
+        anl = df[ANL].to_numpy()
+        conf = pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy()[anl], "PARAMCD": df["PARAMCD"].to_numpy()[anl],
+                             "__CFDT": df["ADT"].to_numpy(dtype=float)[anl],
+                             "__CFVAL": df["AVAL"].to_numpy(dtype=float)[anl]})
+        ev = ev.merge(conf, on=[*keys, "__CFDT"], how="left", validate="one_to_one")
+        ev["__REF"] = ev["__CFVAL"]
+    per_record = df[keys].merge(ev[[*keys, "__REF", "__START"]], on=keys, how="left", validate="many_to_one")
+    return per_record["__REF"].to_numpy(dtype=float), per_record["__START"].to_numpy(dtype=float)
+
+
+@REGISTRY.implements("MT.ADEDSS.CDIREF", ("ADEDSS.CDIREF", "ADEDSS.CHGCDI"))
+def derive_cdiref(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    """CDIREF (the EDSS reached at the 6-month CDI) on every record of a subject with a CDI event;
+    CHGCDI = AVAL - CDIREF on the records after the post-CDI start date."""
+    ref, start = _post_cdi(df, ctx)
+    after = df["ADT"].to_numpy(dtype=float) > start  # False where either is missing
+    chg = np.where(after, df["AVAL"].to_numpy(dtype=float) - ref, np.nan)
+    return df.assign(CDIREF=ref, CHGCDI=chg)
+
+
+@REGISTRY.implements("MT.ADEDSS.CDWACDI", ("ADEDSS.CRIT3", "ADEDSS.CRIT3FL", "ADEDSS.CDWACFFL",
+                                            "ADEDSS.CDWACFDT", "ADEDSS.CDWAEVFL"))
+def derive_cdw_after_cdi(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    """6-month confirmed worsening against CDIREF, on analysed records after the post-CDI start
+    (those with CHGCDI): the confirmation rule of MT.ADEDSS.CDW with BASE = CDIREF."""
+    p = {k: float(param(ctx, f"cdw_after_cdi.{k}")) for k in (
+        "threshold", "threshold_if_reference_zero", "confirm_days", "tolerance_days", "relapse_exclusion_days")}
+    use = df[ANL].to_numpy() & df["CHGCDI"].notna().to_numpy()
+    events = _relapses(ctx)[["USUBJID", "ONSETDT"]]
+    out = derive_var_confirmed_change(
+        df, by_vars=["USUBJID", "PARAMCD"], date="ADT", value="AVAL", base="CDIREF", direction="worsening",
+        threshold=p["threshold"], threshold_if_base_zero=p["threshold_if_reference_zero"],
+        confirm_days=p["confirm_days"], tolerance_days=p["tolerance_days"], events=events,
+        event_by_vars=["USUBJID"], event_date="ONSETDT", exclusion_days=p["relapse_exclusion_days"],
+        new_vars_prefix="CDWA", filter=use, true_value="Y", false_value="N")
+    onset = out.pop("CDWAONFL")
+    start = {"CDICFDT": "6-month CDI confirmation", "ADT": "6-month CDI onset"}[post_cdi_start(ctx)]
+    text = (f"EDSS CHGCDI >= {p['threshold']:g} (>= {p['threshold_if_reference_zero']:g} if CDIREF = 0) "
+            f"after the {start}, confirmed over 6 months")
+    out["CRIT3FL"] = onset
+    out["CRIT3"] = pd.Series(np.where(onset.notna(), text, None), index=df.index, dtype="str")
+    out["CDWACFFL"] = out["CDWACFFL"].where((onset == "Y").to_numpy())
+    out["CDWAEVFL"] = out["CDWAEVFL"].where(out["CDWAEVFL"] == "Y")
+    return out
+
+
 @REGISTRY.implements("MT.ADEDSS.ASEQ", ("ADEDSS.ASEQ",))
 def derive_aseq(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
     order = df.assign(__D=df["DTYPE"].notna().astype(int))
@@ -240,7 +300,8 @@ def edss_records(ctx: BuildContext) -> pd.DataFrame:
 STEPS_1 = ("MT.ADEDSS.PARAM", "MT.ADEDSS.SRC", "MT.ADEDSS.ADT", "MT.ADEDSS.AVAL", "MT.ADEDSS.DTYPE")
 STEPS_2 = ("MT.ADEDSS.ADY", "MT.ADEDSS.AYEAR", "MT.ADEDSS.ABLFL", "MT.ADEDSS.BASE", "MT.ADEDSS.CHG",
            "MT.ADEDSS.CHGCAT1", "MT.ADEDSS.AVISIT", "MT.ADEDSS.ANL01FL", "MT.ADEDSS.ANL02FL",
-           "MT.ADEDSS.RLPEXFL", "MT.ADEDSS.CDW", "MT.ADEDSS.CDI", "MT.ADEDSS.ASEQ")
+           "MT.ADEDSS.RLPEXFL", "MT.ADEDSS.CDW", "MT.ADEDSS.CDI", "MT.ADEDSS.CDIREF",
+           "MT.ADEDSS.CDWACDI", "MT.ADEDSS.ASEQ")
 
 
 def build(ctx: BuildContext) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from adam.datasets.camms223.registry import REGISTRY
 from adam.derive import CensorSource, Col, EventSource, derive_param_tte, derive_vars_aval_tte
 from adam.engine import BuildContext
 
-from .efficacy_common import adsl, dataset, decode, follow_up_end, horizon_days, param
+from .efficacy_common import adsl, dataset, decode, follow_up_end, horizon_days, param, post_cdi_start
 
 DATASET = "ADTTE"
 ORDER = ["CDW6", "CDI6", "CDWACDI", "NEDALOSS", "RLPS1"]
@@ -75,13 +75,15 @@ def _subjects(ctx: BuildContext, start: np.ndarray | None = None, mask=None) -> 
     return out.loc[keep].reset_index(drop=True)
 
 
-def _edss_censor(subjects: pd.DataFrame, assessed: pd.DataFrame, start_desc: str, start_var: str) -> pd.DataFrame:
-    """Censor at the last analysed EDSS assessment in [STARTDT, horizon], else at STARTDT."""
+def _edss_censor(subjects: pd.DataFrame, assessed: pd.DataFrame, start_desc: str, start_var: str,
+                 start_dom: str = "ADSL") -> pd.DataFrame:
+    """Censor at the last analysed EDSS assessment in [STARTDT, horizon], else at STARTDT (source
+    ``start_dom``.``start_var``)."""
     last = _last(_with_horizon(assessed, subjects))
     at_last = _censor(last["USUBJID"], last["ADT"], "LAST EDSS ASSESSMENT", "LAST EDSS ASSESSMENT",
                       "ADEDSS", "ADT", last["ASEQ"])
     none = subjects.loc[~subjects["USUBJID"].isin(last["USUBJID"])]
-    at_start = _censor(none["USUBJID"], none["STARTDT"], start_desc, start_desc, "ADSL", start_var, np.nan)
+    at_start = _censor(none["USUBJID"], none["STARTDT"], start_desc, start_desc, start_dom, start_var, np.nan)
     return pd.concat([at_last, at_start], ignore_index=True)
 
 
@@ -114,15 +116,25 @@ def param_cdi6(ctx: BuildContext) -> pd.DataFrame:
 
 @REGISTRY.implements("MT.ADTTE.CDWACDI", ("ADTTE.ADT",))
 def param_cdwacdi(ctx: BuildContext) -> pd.DataFrame:
+    """Subjects with a 6-month CDI: from the post-CDI start (cdw_after_cdi.start) to the first
+    6-month confirmed worsening against the EDSS at the CDI (ADEDSS CDWAEVFL)."""
     ed, assessed = _edss(ctx)
-    cdi = ed.loc[(ed["CDIEVFL"] == "Y").to_numpy(), ["USUBJID", "ADT"]]
-    start = pd.DataFrame({"USUBJID": adsl(ctx)["USUBJID"]}).merge(cdi, on="USUBJID", how="left")["ADT"]
-    subjects = _subjects(ctx, start=start.to_numpy(dtype=float))
-    subjects = subjects.loc[subjects["STARTDT"] <= subjects["HORDT"]].reset_index(drop=True)
-    worse = ed.loc[(ed["CDWCFFL"] == "Y").to_numpy(), ["USUBJID", "ADT", "ASEQ"]]
+    start_var = post_cdi_start(ctx)
+    event = (ed["CDIEVFL"] == "Y").to_numpy()
+    cdi = pd.DataFrame({"USUBJID": ed["USUBJID"].to_numpy()[event],
+                        "ONSET": ed["ADT"].to_numpy(dtype=float)[event],
+                        "START": ed[start_var].to_numpy(dtype=float)[event]})
+    frame = pd.DataFrame({"USUBJID": adsl(ctx)["USUBJID"]}).merge(cdi, on="USUBJID", how="left",
+                                                                   validate="one_to_one")
+    subjects = _subjects(ctx, start=frame["START"].to_numpy(dtype=float))
+    onset = subjects[["USUBJID"]].merge(frame, on="USUBJID", how="left")["ONSET"].to_numpy(dtype=float)
+    hordt = subjects["HORDT"].to_numpy(dtype=float)
+    keep = (onset <= hordt) & (subjects["STARTDT"].to_numpy(dtype=float) <= hordt)
+    subjects = subjects.loc[keep].reset_index(drop=True)
+    worse = ed.loc[(ed["CDWAEVFL"] == "Y").to_numpy(), ["USUBJID", "ADT", "ASEQ"]]
     events = _with_horizon(worse, subjects)
-    events = events.loc[events["ADT"] > events["STARTDT"]]
-    censors = _edss_censor(subjects, assessed, "CDI ONSET", "ADT")
+    label = "CDI CONFIRMATION" if start_var == "CDICFDT" else "CDI ONSET"
+    censors = _edss_censor(subjects, assessed, label, start_var, "ADEDSS")
     return tte_parameter(subjects, "CDWACDI", [(events, "6-MONTH CDW AFTER CDI", "ADEDSS")], censors)
 
 

@@ -29,7 +29,20 @@ DEFAULTS = {
     "sdtm.mri_testcd.t1h": "NT1HLES",
     "neda.cdw_events": "first",
     "neda.count_entry_mri": False,
+    "cdw_after_cdi.start": "cdi_confirmation",
+    "cdw_after_cdi.reference": "cdi_onset_value",
+    "cdw_after_cdi.threshold": 1.0,
+    "cdw_after_cdi.threshold_if_reference_zero": 1.5,
+    "cdw_after_cdi.confirm_days": 182,
+    "cdw_after_cdi.tolerance_days": 7,
+    "cdw_after_cdi.relapse_exclusion_days": 30,
 }
+
+#: cdw_after_cdi.start: the ADEDSS variable of the CDI event record that dates the start of the
+#: post-CDI follow-up (worsening onsets count strictly after it)
+POST_CDI_START = {"cdi_confirmation": "CDICFDT", "cdi_onset": "ADT"}
+#: cdw_after_cdi.reference: the assessment whose EDSS is the new reference (CDIREF)
+POST_CDI_REFERENCE = ("cdi_onset_value", "cdi_confirmation_value")
 
 ADSL_NEEDED = ("USUBJID", "TRTSDT")
 
@@ -44,6 +57,24 @@ def param(ctx: BuildContext, path: str):
             node = node[part]
         return node
     return ctx.param(path)
+
+
+def post_cdi_start(ctx: BuildContext) -> str:
+    """The ADEDSS date variable (of the CDI event record) that starts the post-CDI follow-up."""
+    value = param(ctx, "cdw_after_cdi.start")
+    if value not in POST_CDI_START:
+        raise InputError(Problem(f"analysis parameter cdw_after_cdi.start is {value!r}; expected one of "
+                                 f"{', '.join(map(repr, POST_CDI_START))}", file="study.yaml"))
+    return POST_CDI_START[value]
+
+
+def post_cdi_reference(ctx: BuildContext) -> str:
+    """cdw_after_cdi.reference, checked: which assessment's EDSS is the post-CDI reference."""
+    value = param(ctx, "cdw_after_cdi.reference")
+    if value not in POST_CDI_REFERENCE:
+        raise InputError(Problem(f"analysis parameter cdw_after_cdi.reference is {value!r}; expected one of "
+                                 f"{', '.join(map(repr, POST_CDI_REFERENCE))}", file="study.yaml"))
+    return value
 
 
 def year_days(ctx: BuildContext) -> float:
