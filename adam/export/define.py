@@ -377,7 +377,7 @@ def _arm_documents(hrefs: list[str], docs: _Doc, folder: Path | None, what: str)
         if _document_present(href, folder):
             out.append(docs.ref(href))
         else:
-            log.info("define.xml: %s: %s is not next to define.xml; its def:DocumentRef is left out",
+            log.debug("define.xml: %s: %s is not next to define.xml; its def:DocumentRef is left out",
                      what, href)
     return out
 
