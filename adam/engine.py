@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from adam.derive.registry import check_coverage
+from adam.export.text import canonical_text
 from adam.errors import InputError, Problem
 from adam.spec.model import Dataset, Spec
 
@@ -101,9 +102,13 @@ def copy_predecessors(df: pd.DataFrame, dataset: Dataset, sources: dict[str, pd.
     """Add the predecessor variables the builder did not set, from their ``DOMAIN.VAR`` source.
 
     Sources with one record per subject (DM, ADSL) are merged by USUBJID; other domains by
-    USUBJID and their ``--SEQ``, which the builder must keep. Rows keep their order.
+    USUBJID and their ``--SEQ``, which the builder must keep. Rows keep their order. The
+    records of a source are matched once (one hash lookup of the keys) for all the variables
+    taken from it.
     """
     out = df
+    matches: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, bool]] = {}
+    new_columns: dict[str, np.ndarray] = {}
     for var in dataset.variables:
         if var.origin != "Predecessor" or var.name in out.columns or not var.source:
             continue
@@ -114,13 +119,33 @@ def copy_predecessors(df: pd.DataFrame, dataset: Dataset, sources: dict[str, pd.
                                      dataset=dataset.name, variable=var.name))
         seq = f"{domain}SEQ"
         by = ["USUBJID", seq] if seq in src.columns and seq in out.columns else ["USUBJID"]
-        lookup = src[by + [column]].drop_duplicates(by)
-        if len(lookup) != len(src.drop_duplicates(by + [column])):
+        key = (domain, tuple(by))
+        if key not in matches:
+            matches[key] = _match_records(out, src, by)
+        rows, keys_unique = matches[key]
+        # several records per key are fine as long as they agree on the variable copied
+        if not keys_unique and (src.drop_duplicates(by).shape[0]
+                                != src.drop_duplicates(by + [column]).shape[0]):
             raise InputError(Problem(f"source {var.source} has several values per "
                                      f"{'/'.join(by)}", dataset=dataset.name, variable=var.name))
-        merged = out[by].merge(lookup, on=by, how="left", validate="many_to_one")
-        out = out.assign(**{var.name: merged[column].to_numpy()})
-    return out
+        new_columns[var.name] = src[column].array.take(rows, allow_fill=True).to_numpy()
+    return out.assign(**new_columns) if new_columns else out
+
+
+def _match_records(df: pd.DataFrame, src: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, bool]:
+    """For each record of ``df``, the position of the first ``src`` record with the same ``by``
+    values (-1 when none; missing key values match missing ones, as in a merge), and whether the
+    keys of ``src`` are unique."""
+    first = ~src.duplicated(by, keep="first").to_numpy()
+    positions = np.flatnonzero(first)
+    if len(by) == 1:
+        index = pd.Index(src[by[0]].to_numpy()[positions])
+        found = index.get_indexer(df[by[0]].to_numpy())
+    else:
+        index = pd.MultiIndex.from_arrays([src[b].to_numpy()[positions] for b in by])
+        found = index.get_indexer(pd.MultiIndex.from_arrays([df[b].to_numpy() for b in by]))
+    rows = np.where(found >= 0, positions[np.maximum(found, 0)], -1)
+    return rows, bool(first.all())
 
 
 def conform_to_spec(df: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
@@ -148,6 +173,9 @@ def conform_to_spec(df: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
         if var.is_numeric:
             columns[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
         else:
-            text = col.astype("str")
-            columns[var.name] = text.where(col.notna() & (text != ""), np.nan)
+            text = canonical_text(col, strip=False)  # text only: distinct values, shared
+            if text is None:
+                text = col.astype("str")
+                text = text.where(col.notna() & (text != ""), np.nan)
+            columns[var.name] = text
     return pd.DataFrame(columns, index=pd.RangeIndex(len(df)))

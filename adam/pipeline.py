@@ -214,7 +214,7 @@ def spec_hash(spec_dir: Path) -> str:
 def export_submission(result: BuildResult, out_dir: Path, *, inputs: list[Path],
                       spec_dir: Path) -> None:
     """Write XPT, Dataset-JSON, define.xml (+ HTML), the report and the manifest atomically."""
-    from adam.export.datasetjson import write_dataset_json
+    from adam.export.datasetjson import write_dataset_json_pair
     from adam.export.define import render_define_html, validate_define, write_define
     from adam.export.package import hash_file, staged_output, write_manifest
     from adam.export.xpt import write_xpt
@@ -230,10 +230,10 @@ def export_submission(result: BuildResult, out_dir: Path, *, inputs: list[Path],
             with _timed(timings, "write XPT"):
                 write_xpt(frame, stage / f"{name.lower()}.xpt", meta, created=created)
             with _timed(timings, "write Dataset-JSON"):
-                for ndjson, ext in ((False, "json"), (True, "ndjson")):
-                    write_dataset_json(frame, json_dir / f"{name.lower()}.{ext}", meta,
-                                       study_oid=spec.study.study_id, created=created,
-                                       ndjson=ndjson, metadata_ref="../define.xml")
+                write_dataset_json_pair(frame, json_dir / f"{name.lower()}.json",
+                                        json_dir / f"{name.lower()}.ndjson", meta,
+                                        study_oid=spec.study.study_id, created=created,
+                                        metadata_ref="../define.xml")
         with _timed(timings, "define.xml"):
             define_path = write_define(spec, stage, created=created)
             raise_if_problems(validate_define(define_path))

@@ -274,3 +274,21 @@ def test_frame_index_does_not_matter(tmp_path):
     path = write_dataset_json(df, tmp_path / "adsl.json", META, study_oid="S")
     rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
     assert [r[1] for r in rows] == ["CAMMS223-001", "CAMMS223-0002"] and rows[0][5] == "2014-01-02"
+
+
+def test_pair_writes_the_same_bytes_as_two_calls(tmp_path):
+    from adam.export.datasetjson import ROW_BLOCK, write_dataset_json_pair
+
+    df, meta = frame(), META
+    n = ROW_BLOCK + 7  # more rows than one block, so block joins are exercised
+    big = pd.concat([df] * (n // len(df) + 1), ignore_index=True).iloc[:n]
+    for name, frame_ in (("small", df), ("big", big)):
+        (tmp_path / name).mkdir()
+        one_json = write_dataset_json(frame_, tmp_path / name / "a.json", meta, study_oid="S")
+        one_nd = write_dataset_json(frame_, tmp_path / name / "a.ndjson", meta, study_oid="S", ndjson=True)
+        pair = write_dataset_json_pair(frame_, tmp_path / name / "b.json", tmp_path / name / "b.ndjson", meta,
+                                       study_oid="S")
+        assert pair[0].read_bytes() == one_json.read_bytes()
+        assert pair[1].read_bytes() == one_nd.read_bytes()
+    back, _ = read_dataset_json(tmp_path / "big" / "b.ndjson")
+    assert len(back) == n and back["USUBJID"].tolist()[-1] == big["USUBJID"].tolist()[-1]

@@ -43,6 +43,21 @@ def test_copy_predecessors_by_subject_and_by_sequence_keeps_row_order():
     assert out["XXORRES"].tolist() == ["y1", "x2", "x1"]
 
 
+def test_copy_predecessors_unmatched_repeated_and_conflicting_sources():
+    spec = _spec()
+    # DM repeats subject A with the same AGE (allowed); subject C has no DM record (missing)
+    dm = pd.DataFrame({"USUBJID": ["A", "B", "A"], "AGE": [30, 40, 30]})
+    xx = pd.DataFrame({"USUBJID": ["A", "B"], "XXSEQ": [1, 1], "XXORRES": ["x1", "y1"]})
+    frame = pd.DataFrame({"USUBJID": ["C", "A", "B"], "XXSEQ": [1, 1, 7], "AVAL": [1.0, 2.0, 3.0]})
+    out = copy_predecessors(frame, spec.dataset("ADXX"), {"DM": dm, "XX": xx})
+    assert out["AGE"].tolist()[1:] == [30, 40] and np.isnan(out["AGE"].iloc[0])
+    assert out["XXORRES"].tolist()[1] == "x1" and out["XXORRES"].isna().tolist() == [True, False, True]
+    assert frame.columns.tolist() == ["USUBJID", "XXSEQ", "AVAL"]  # the input is not changed
+    dm_conflict = pd.DataFrame({"USUBJID": ["A", "A", "B"], "AGE": [30, 31, 40]})
+    with pytest.raises(InputError, match="source DM.AGE has several values per USUBJID"):
+        copy_predecessors(frame, spec.dataset("ADXX"), {"DM": dm_conflict, "XX": xx})
+
+
 def test_conform_orders_columns_types_and_blank_text():
     ds = _spec().dataset("ADXX")
     frame = pd.DataFrame({"AVAL": [1, 2], "XXORRES": ["", "a"], "AGE": [3, 4],

@@ -200,21 +200,48 @@ def test_many_bad_records_are_capped_with_a_summary(tmp_path):
 
 
 def test_read_back_mismatch_is_an_error_and_leaves_nothing(tmp_path, monkeypatch):
-    real = pyreadstat.read_xport
+    """Corrupt the bytes of the written file (as a faulty writer or disk would): the read-back,
+    which decodes the file itself, names each changed value."""
+    real_stamp = xpt.stamp_xpt
 
-    def corrupted(path, **kw):
-        df, meta = real(path, **kw)
-        df.loc[1, "AGE"] = 99.0
-        df.loc[0, "USUBJID"] = "01-00X"
-        return df, meta
+    def stamp_then_corrupt(path, when):
+        real_stamp(path, when)
+        raw = bytearray(Path(path).read_bytes())
+        start, variables = xpt._layout(bytes(raw))
+        row_len = sum(v[2] for v in variables)
+        pos = {name: p for name, _, _, p in variables}
+        # record 2: AGE (missing) becomes 99.0 = IBM 0x42 0x63 00..; record 1: USUBJID 01-00X
+        at = start + 1 * row_len + pos["AGE"]
+        raw[at:at + 8] = bytes([0x42, 0x63, 0, 0, 0, 0, 0, 0])
+        at = start + 0 * row_len + pos["USUBJID"]
+        raw[at:at + 6] = b"01-00X"
+        Path(path).write_bytes(bytes(raw))
 
-    monkeypatch.setattr(xpt.pyreadstat, "read_xport", corrupted)
+    monkeypatch.setattr(xpt, "stamp_xpt", stamp_then_corrupt)
     with pytest.raises(ReadBackError) as caught:
         write_xpt(frame(), tmp_path / "adsl.xpt", META)
     found = {(p.variable, p.record, p.message) for p in caught.value.problems}
     assert ("AGE", "USUBJID=01-002, row 2", "read back 99.0, expected nan") in found
     assert ("USUBJID", "USUBJID=01-001, row 1", "read back '01-00X', expected '01-001'") in found
+    assert len(found) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ibm_float_decoding_matches_readstat():
+    values = np.array([0.0, 1.0, -1.0, 1 / 3, 99.0, 1e-60, -2.5e70, 86399.999, np.nan])
+    df = pd.DataFrame({"X": values})
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "x.xpt"
+        pyreadstat.write_xport(df, str(out), file_format_version=5, table_name="X")
+        raw = out.read_bytes()
+        start, variables = xpt._layout(raw)
+        cells = np.frombuffer(raw, dtype=np.uint8, count=8 * len(values), offset=start).reshape(-1, 8)
+        decoded = xpt._ibm_to_float(cells)
+        back, _ = pyreadstat.read_xport(str(out))
+    assert np.array_equal(decoded, back["X"].to_numpy(), equal_nan=True)
+    assert np.allclose(decoded[:-1], values[:-1], rtol=1e-15, atol=0) and np.isnan(decoded[-1])
 
 
 def test_read_back_catches_attribute_mismatch(tmp_path, monkeypatch):
@@ -329,3 +356,16 @@ def test_dataset_without_records_keeps_lengths(tmp_path):
     assert path.stat().st_size == xpt_size(0, 1 + 12 + 8, 3)
     df, back = read_xpt(path)
     assert len(df) == 0 and [c.length for c in back.columns] == [1, 12, None]
+
+
+def test_trailing_blank_records_inside_the_padding_are_reported(tmp_path):
+    """XPT v5 stores no record count: all-blank records that fit in the final 80-byte padding
+    cannot be told from it, so the read-back reports the row count rather than lose them."""
+    meta = DatasetMeta("ADX", "X", (ColumnMeta("A", "A", length=1),))
+    with pytest.raises(ReadBackError, match="read back row count 1, expected 3"):
+        write_xpt(pd.DataFrame({"A": ["x", "", ""]}), tmp_path / "adx.xpt", meta)
+    assert list(tmp_path.iterdir()) == []
+    # one blank record among others is fine
+    write_xpt(pd.DataFrame({"A": ["", "x"]}), tmp_path / "adx.xpt", meta)
+    back, _ = read_xpt(tmp_path / "adx.xpt")
+    assert back["A"].tolist() == ["", "x"]

@@ -54,7 +54,7 @@ def derive_var_base(
             f"{key_examples(base, by, dup)}", variable=", ".join(by)))
     base = base.rename(columns={source_var: "__base"}).reset_index(drop=True)
     merged = df[by].reset_index(drop=True).merge(base, on=by, how="left", sort=False, validate="many_to_one")
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     values = merged["__base"]
     values.index = df.index
     out[new_var] = values
@@ -73,7 +73,7 @@ def derive_var_chg(df: pd.DataFrame, new_var: str = "CHG", aval: str = "AVAL", b
     chk.numeric("base", base, what="numeric")
     _new(chk, df, "new_var", new_var)
     chk.raise_if_any()
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = df[aval].to_numpy(dtype=float) - df[base].to_numpy(dtype=float)
     return out
 
@@ -97,7 +97,7 @@ def derive_var_pchg(df: pd.DataFrame, new_var: str = "PCHG", aval: str = "AVAL",
     b = df[base].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         pchg = np.where(b == 0, np.nan, (a - b) / np.abs(b) * 100)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = pchg
     return out
 
@@ -169,7 +169,7 @@ def derive_var_category(
         hit = m & ~done
         result[hit] = value
         done |= hit
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     if all(v is None or isinstance(v, str) for v in all_vals):
         out[new_var] = pd.Series(result, index=df.index, dtype="str")
     else:

@@ -211,7 +211,7 @@ def derive_var_confirmed_change(
         first_row_of_day = np.minimum.reduceat(rows, starts)
         ev_rec[first_row_of_day[first_in_group]] = True
 
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     missing = ~use
     out[names[0]] = flag_values(on_rec, true_value, false_value, missing=missing, index=df.index)
     out[names[1]] = flag_values(cf_rec, true_value, false_value, missing=missing, index=df.index)

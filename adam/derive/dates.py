@@ -387,7 +387,7 @@ def derive_vars_dt(
     maxs = [df[c].to_numpy(dtype=float) for c in as_list(max_dates)]
     value = _bound(imputed, lo, hi, partial & allowed, (level == "Y") & allowed, mins, maxs, date_imputation)
 
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[f"{new_vars_prefix}DT"] = value
     make_flag = flag_imputation == "date" or (flag_imputation == "auto" and highest_imputation != "n")
     if make_flag:
@@ -485,7 +485,7 @@ def derive_vars_dtm(
     maxs = [df[c].to_numpy(dtype=float) for c in as_list(max_dates)]
     value = _bound(value, lo, hi, partial, (date_level == "Y") & allowed, mins, maxs, date_imputation)
 
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[f"{new_vars_prefix}DTM"] = value
     have = ~np.isnan(value)
     date_flag = flag_imputation in ("date", "both") or (

@@ -65,6 +65,6 @@ def derive_var_interval_dose(
         days = np.minimum(end, borders[k + 1]) - borders[k]
         total += float(dose) * np.clip(days, 0.0, None)
     total[np.isnan(start) | np.isnan(end)] = np.nan
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = total
     return out

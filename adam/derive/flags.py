@@ -67,7 +67,7 @@ def derive_var_extreme_flag(
 
     cand = evaluate_filter(df, filter, "filter", fn)
     flag = _extreme(df, cand, by, order, mode, fn, check_type)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = flag_values(flag, true_value, false_value, index=df.index)
     return out
 
@@ -79,8 +79,8 @@ def _extreme(df: pd.DataFrame, cand: np.ndarray, by: list[str], order, mode: str
     cand_pos = np.flatnonzero(cand)
     if not len(cand_pos):
         return flag
-    sub = df.iloc[cand_pos]
     cols, _ = sort_spec(order)
+    sub = df[list(dict.fromkeys(by + cols))].iloc[cand_pos]  # only the columns sorted and grouped on
     if check_type != "none":
         dup = sub.duplicated(by + cols, keep=False).to_numpy()
         if dup.any():
@@ -176,7 +176,7 @@ def derive_var_base_flag(
                         "'first'/'last'", variable=date, record=label)
                 for label in record_label(df, positions)
             ])
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = flag_values(flag, true_value, false_value, index=df.index)
     return out
 
@@ -264,7 +264,7 @@ def derive_var_trtemfl(
         cur = _intensity_rank(df, intensity, intensity_levels, fn)
         case5 = (ast < trts) & (np.isnan(aen) | (aen >= trts)) & (cur > ini)
     flag = np.select([case1, case2, case3, case4, case5], [False, False, True, True, True], False)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = flag_values(flag.astype(bool), "Y", None, index=df.index)
     return out
 
@@ -323,7 +323,7 @@ def derive_var_exist_flag(
         any_hit = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=bool)
         np.logical_or.at(any_hit, codes, hit)
         hit = any_hit[codes] if len(codes) else hit
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = flag_values(hit, true_value, false_value, index=df.index)
     return out
 
@@ -403,7 +403,7 @@ def derive_var_joined_exist_flag(
                         None if max_days is None else float(max_days))
     flag = np.zeros(len(df), dtype=bool)
     flag[rows] = j >= 0
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = flag_values(flag, true_value, false_value, missing=~use, index=df.index)
     if join_date_var is not None:
         jd = np.full(len(df), np.nan)

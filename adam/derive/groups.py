@@ -71,7 +71,7 @@ def derive_var_codelist_map(
                     dataset=dataset_name, variable=source, record=label)
             for p, label in zip(positions, record_label(df, positions))
         ])
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = mapped.to_numpy(dtype=float if to == "value" and numeric else object)
     return out
 
@@ -114,7 +114,7 @@ def derive_var_pooled_group(
     small = counts.index[(counts < min_count).any(axis=1).to_numpy()]
     src = df[source]
     pooled = src.isin(small).to_numpy() & src.notna().to_numpy()
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = np.where(pooled, pooled_value, src.to_numpy(dtype=object))
     out[new_var] = out[new_var].where(src.notna(), None)
     return out

@@ -152,7 +152,7 @@ def derive_vars_merged(
     merged = _left_join(df, right_frame, left, right)
     found = merged[marker].fillna(False).to_numpy(dtype=bool)
 
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     for new, old in cols:
         values = merged[new]
         if missing_values and new in missing_values:
@@ -208,7 +208,7 @@ def derive_var_merged_exist_flag(
     merged = _left_join(df, summary, left, right)
     hit = merged["__hit"].fillna(False).to_numpy(dtype=bool)
     exists = merged["__any"].fillna(False).to_numpy(dtype=bool)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = flag_values(hit, true_value, false_value, missing=~exists, missing_value=missing_value,
                                index=df.index)
     return out
@@ -272,7 +272,7 @@ def derive_vars_merged_summary(
     summary["__any"] = True
     merged = _left_join(df, summary, left, right)
     exists = merged["__any"].fillna(False).to_numpy(dtype=bool)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     for new in new_vars:
         values = merged[new]
         if missing_values and new in missing_values:

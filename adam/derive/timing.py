@@ -64,7 +64,7 @@ def derive_vars_dy(
     chk.raise_if_any()
 
     ref = _day_values(df, reference_date)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     for new, src in mapping.items():
         diff = _day_values(df, src) - ref
         out[new] = np.where(diff >= 0, diff + 1, diff)
@@ -124,7 +124,7 @@ def derive_vars_duration(
     result = days / _UNIT_DAYS[out_unit]
     if trunc_out:
         result = np.trunc(result)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = result
     if new_var_unit is not None:
         out[new_var_unit] = flag_values(~np.isnan(result), out_unit.upper(), None, index=df.index)
@@ -219,7 +219,7 @@ def derive_var_analysis_window(
     inside = use & (idx >= 0) & (day <= hi[np.clip(idx, 0, None)])
     take = np.where(inside, idx, 0)
 
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     for col in WINDOW_VARS:
         vals = ws[col].iloc[take].reset_index(drop=True)
         vals.index = df.index
@@ -280,7 +280,7 @@ def derive_var_period(
     k[~(diff >= 0)] = np.nan
     if max_period is not None:
         k[k > max_period] = np.nan
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = k
     return out
 
@@ -368,7 +368,7 @@ def derive_vars_courses(
         grp = key.groupby(["g", "n"], sort=False)["d"]
         start[rows] = grp.transform("min").to_numpy()
         end[rows] = grp.transform("max").to_numpy()
-    out = exposure.copy()
+    out = exposure.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_vars[0]] = num
     out[new_vars[1]] = start
     out[new_vars[2]] = end
@@ -447,7 +447,7 @@ def derive_var_course(
     hit[ok] = asof(c_df[ok], d[ok], c_ex, ed[rows], direction="backward", allow_exact=True)
     found = hit >= 0
     safe = np.where(found, hit, 0)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = np.where(found, number[safe] if len(rows) else np.nan, np.nan)
     if days_since_var is not None:
         out[days_since_var] = np.where(found, d - (ed[rows][safe] if len(rows) else np.nan), np.nan)

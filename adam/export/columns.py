@@ -165,6 +165,19 @@ def sas_to_datetime64(numbers: np.ndarray, kind: str) -> pd.Series:
     return pd.Series(dt.astype("datetime64[s]") if kind == "date" else dt)
 
 
+def sas_iso_bad(numbers: np.ndarray, kind: str) -> np.ndarray:
+    """Mask of SAS numbers that :func:`sas_to_iso` cannot write: fractional dates, times
+    outside one day (missing values are never bad)."""
+    numbers = np.asarray(numbers, dtype="float64")
+    missing = np.isnan(numbers)
+    safe = np.where(missing, 0.0, numbers)
+    if kind == "date":
+        return ~missing & (safe != np.round(safe))
+    if kind == "time":
+        return ~missing & ((safe < 0) | (safe >= 86_400))
+    return np.zeros(len(numbers), dtype=bool)
+
+
 def sas_to_iso(numbers: np.ndarray, kind: str) -> tuple[list[str | None], np.ndarray]:
     """SAS numbers to ISO 8601 strings (``YYYY-MM-DD``, ``YYYY-MM-DDThh:mm:ss[.fff]``,
     ``hh:mm:ss[.fff]``); missing gives ``None``. Returns ``(strings, bad)``, bad marking values
@@ -172,16 +185,13 @@ def sas_to_iso(numbers: np.ndarray, kind: str) -> tuple[list[str | None], np.nda
     numbers = np.asarray(numbers, dtype="float64")
     missing = np.isnan(numbers)
     safe = np.where(missing, 0.0, numbers)
+    bad = sas_iso_bad(numbers, kind)
     if kind == "date":
-        bad = ~missing & (safe != np.round(safe))
         text = np.datetime_as_string(SAS_EPOCH_DAY + safe.astype("int64").astype("timedelta64[D]"), unit="D")
     else:
         ms = np.round(safe * 1000).astype("int64")
         if kind == "time":
-            bad = ~missing & ((safe < 0) | (safe >= 86_400))
             ms = np.mod(ms, 86_400_000)
-        else:
-            bad = np.zeros(len(numbers), dtype=bool)
         stamp = np.datetime64("1960-01-01T00:00:00", "ms") + ms.astype("timedelta64[ms]")
         text = np.datetime_as_string(stamp, unit="s")
         frac = np.mod(ms, 1000) != 0

@@ -28,8 +28,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -42,11 +45,14 @@ from adam.export.columns import (
     DatasetMeta,
     iso_to_sas,
     row_problems,
+    sas_iso_bad,
     sas_to_datetime64,
     sas_to_iso,
     to_sas_numbers,
 )
 from adam.export.package import default_mode
+from adam.export.text import Strings, as_strings, max_length
+from adam.export.text import rstrip as text_rstrip
 
 DATASET_JSON_VERSION = "1.1.0"
 
@@ -67,7 +73,8 @@ def _iso_timestamp(when: datetime) -> str:
     return when.replace(microsecond=0).isoformat(timespec="seconds")
 
 
-def column_definitions(df: pd.DataFrame | None, meta: DatasetMeta) -> list[dict]:
+def column_definitions(df: pd.DataFrame | None, meta: DatasetMeta, *,
+                       text_lengths: dict[str, int] | None = None) -> list[dict]:
     """The ``columns`` array for ``meta``: itemOID ``IT.<DS>.<VAR>``, name, label, dataType,
     targetDataType, length (character columns: the metadata's, else the longest value, at least
     1), displayFormat (dates default to DATE9./DATETIME20./TIME8. as in XPT) and keySequence."""
@@ -83,7 +90,9 @@ def column_definitions(df: pd.DataFrame | None, meta: DatasetMeta) -> list[dict]
             item["targetDataType"] = "decimal"
         if col.type == "text":
             length = col.length
-            if length is None and df is not None and col.name in df.columns:
+            if length is None and text_lengths is not None and col.name in text_lengths:
+                length = text_lengths[col.name]
+            elif length is None and df is not None and col.name in df.columns:
                 lens = df[col.name].astype("str").str.rstrip().str.len()
                 length = int(lens.max()) if len(lens) and lens.notna().any() else 0
             item["length"] = max(1, length or 1)
@@ -98,73 +107,121 @@ def column_definitions(df: pd.DataFrame | None, meta: DatasetMeta) -> list[dict]
     return out
 
 
+@dataclass(frozen=True)
+class _Column:
+    """One checked column, ready to be written: ``data`` holds the values (strings with ``""``
+    where missing, or float64 numbers), ``missing`` marks the missing values, ``form`` says how
+    a value is written (``string``, ``float``, ``integer``, ``boolean``, ``decimal``, or
+    ``date``/``datetime``/``time``: SAS numbers written as ISO 8601 text)."""
+
+    form: str
+    data: np.ndarray
+    missing: np.ndarray
+    missing_as_null: bool = True
+
+    def python_values(self) -> list:
+        """The values as JSON-ready Python objects (None where missing, unless text)."""
+        n = len(self.data)
+        if self.form == "string":
+            out = self.data.tolist()
+        elif self.form in DATE_TYPES:
+            out = sas_to_iso(self.data, self.form)[0]
+        elif self.form == "integer":
+            out = self.data.astype("int64").tolist()
+        elif self.form == "boolean":
+            out = (self.data == 1.0).tolist()
+        elif self.form == "decimal":
+            out = list(map(float.__repr__, self.data.tolist()))
+        else:
+            out = self.data.tolist()
+        if self.missing_as_null:
+            for k in np.flatnonzero(self.missing).tolist():
+                out[k] = None
+        return out if n else []
+
+    def json_texts(self, start: int, stop: int) -> list[str]:
+        """The JSON text of each value in rows ``start:stop`` (C-level passes, no encoder per
+        value): exactly what ``json.JSONEncoder(ensure_ascii=False)`` writes for it."""
+        data = self.data[start:stop]
+        if self.form == "string":
+            out = list(map(encode_basestring, data.tolist()))
+        elif self.form in DATE_TYPES:  # missing values come back as None, set to null below
+            out = [v if v is None else encode_basestring(v) for v in sas_to_iso(data, self.form)[0]]
+        elif self.form == "integer":
+            out = list(map(int.__repr__, data.astype("int64").tolist()))
+        elif self.form == "boolean":
+            out = np.where(data == 1.0, "true", "false").tolist()
+        elif self.form == "decimal":
+            out = list(map(encode_basestring, map(float.__repr__, data.tolist())))
+        else:
+            out = list(map(float.__repr__, data.tolist()))
+        if self.missing_as_null:
+            for k in np.flatnonzero(self.missing[start:stop]).tolist():
+                out[k] = "null"
+        return out
+
+
 def _column_values(df: pd.DataFrame, col: ColumnMeta, *, file: str, dataset: str,
-                   text_missing_as_null: bool) -> tuple[list, list[Problem]]:
-    """One column as a list of JSON-ready Python values, and the problems found in it."""
+                   text_missing_as_null: bool) -> tuple[_Column | None, list[Problem]]:
+    """One column checked and converted for writing, and the problems found in it."""
     values = df[col.name]
     where = dict(file=file, dataset=dataset, variable=col.name)
     data_type = col.json_type or DEFAULT_JSON_TYPE[col.type]
     if data_type not in ALLOWED_JSON_TYPES[col.type]:
-        return [], [Problem(f"Dataset-JSON dataType {data_type!r} does not fit a {col.type} variable "
-                            f"(allowed: {', '.join(sorted(ALLOWED_JSON_TYPES[col.type]))})", **where)]
-    n = len(values)
+        return None, [Problem(f"Dataset-JSON dataType {data_type!r} does not fit a {col.type} variable "
+                              f"(allowed: {', '.join(sorted(ALLOWED_JSON_TYPES[col.type]))})", **where)]
     if col.type == "text":
         if not (pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype)):
-            return [], [Problem(f"character variable holds {values.dtype} values (expected text)", **where)]
-        if pd.api.types.is_object_dtype(values.dtype):
+            return None, [Problem(f"character variable holds {values.dtype} values (expected text)", **where)]
+        strings = as_strings(values)
+        if strings is None:
             not_str = ~values.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                   or (isinstance(v, float) and np.isnan(v))).to_numpy(dtype=bool)
-            if not_str.any():
-                return [], row_problems(df, not_str, "value is not text (expected a character value)", **where)
-        text = values.astype("str").str.rstrip()  # as in XPT, so both formats hold the same values
-        fill = None if text_missing_as_null else ""
-        return text.astype(object).where(text.notna(), fill).tolist(), []
+            return None, row_problems(df, not_str, "value is not text (expected a character value)", **where)
+        strings = text_rstrip(strings)  # as in XPT, so both formats hold the same values
+        return _Column("string", strings.values, strings.missing, text_missing_as_null), []
 
     problems: list[Problem] = []
     if col.type in DATE_TYPES:
         if pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(values.dtype):
-            return [], [Problem(f"{col.type} variable holds text (expected SAS {col.type} numbers or "
-                                f"datetime64); found {values.dtype}", **where)]
+            return None, [Problem(f"{col.type} variable holds text (expected SAS {col.type} numbers or "
+                                  f"datetime64); found {values.dtype}", **where)]
         numbers, bad = to_sas_numbers(values, col.type)
         if bad.any():
             problems += row_problems(df, bad, f"value is not a SAS {col.type}", **where)
-        iso, bad_iso = sas_to_iso(numbers, col.type)
-        bad_iso &= ~bad
+        bad_iso = sas_iso_bad(numbers, col.type) & ~bad
         if bad_iso.any():
             problems += row_problems(df, bad_iso, [f"SAS {col.type} value {v!r} cannot be written as ISO 8601"
                                                    for v in numbers[bad_iso].tolist()], **where)
-        return iso, problems
+        # ISO text made block by block when written (no string per value held for the column)
+        return _Column(col.type, numbers, np.isnan(numbers)), problems
 
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
-        return [], [Problem(f"numeric variable holds {values.dtype} values (expected numbers)", **where)]
+        return None, [Problem(f"numeric variable holds {values.dtype} values (expected numbers)", **where)]
     numbers = pd.to_numeric(values).to_numpy(dtype="float64", na_value=np.nan)
     missing = np.isnan(numbers)
     infinite = np.isinf(numbers)
     if infinite.any():
         problems += row_problems(df, infinite, "value is infinite (expected a finite number or missing)", **where)
     finite = np.where(np.isfinite(numbers), numbers, 0.0)
-    obj = pd.Series(numbers, dtype=object)
+    form = "float"
     if col.type == "integer":
         fractional = finite != np.round(finite)
         if fractional.any():
             problems += row_problems(df, fractional, [f"value {v!r} is not a whole number (variable is integer)"
                                                       for v in numbers[fractional].tolist()], **where)
+        form = "integer"
         if data_type == "boolean":
             not01 = ~missing & ~np.isin(numbers, (0.0, 1.0))
             if not01.any():
                 problems += row_problems(df, not01, "boolean value is not 0 or 1", **where)
-            obj = pd.Series((finite == 1.0).tolist(), dtype=object)
-        else:
-            obj = pd.Series(finite.astype("int64").tolist(), dtype=object)
+            form = "boolean"
     elif data_type == "decimal":
-        obj = pd.Series([repr(float(v)) for v in finite], dtype=object)
-    else:
-        obj = pd.Series(finite.tolist(), dtype=object)
-    obj[missing] = None
-    return obj.tolist(), problems
+        form = "decimal"
+    return _Column(form, finite, missing), problems
 
 
-def dataset_json_object(
+def _prepare(
     df: pd.DataFrame,
     meta: DatasetMeta,
     *,
@@ -179,8 +236,8 @@ def dataset_json_object(
     db_last_modified: datetime | None = None,
     text_missing_as_null: bool = False,
     file: str = "",
-) -> tuple[dict, list[tuple]]:
-    """The metadata object (without rows) and the rows of a Dataset-JSON file for ``df``.
+) -> tuple[dict, list[_Column]]:
+    """The metadata object (without rows) and the checked columns of a Dataset-JSON file.
 
     Raises :class:`InputError` with one problem per bad column or value.
     """
@@ -209,11 +266,12 @@ def dataset_json_object(
     if problems:
         raise InputError(problems)
 
-    columns: list[list] = []
+    columns: list[_Column] = []
     for col in meta.columns:
         values, found = _column_values(df, col, file=file, dataset=ds, text_missing_as_null=text_missing_as_null)
         problems += found
-        columns.append(values)
+        if values is not None:
+            columns.append(values)
     if problems:
         raise InputError(problems)
 
@@ -236,9 +294,36 @@ def dataset_json_object(
     head["records"] = len(df)
     head["name"] = ds
     head["label"] = meta.label
-    head["columns"] = column_definitions(df, meta)
-    rows = list(zip(*columns)) if columns else [() for _ in range(len(df))]
+    text_lengths = {c.name: max_length(Strings(v.data, v.missing))
+                    for c, v in zip(meta.columns, columns) if c.type == "text"}
+    head["columns"] = column_definitions(df, meta, text_lengths=text_lengths)
+    return head, columns
+
+
+def dataset_json_object(df: pd.DataFrame, meta: DatasetMeta, **options) -> tuple[dict, list[tuple]]:
+    """The metadata object (without rows) and the rows (tuples of JSON-ready values) of a
+    Dataset-JSON file for ``df``; ``options`` as for :func:`write_dataset_json` (plus ``file``,
+    the name used in problems).
+
+    Raises :class:`InputError` with one problem per bad column or value.
+    """
+    head, columns = _prepare(df, meta, **options)
+    rows = list(zip(*(c.python_values() for c in columns))) if columns else [() for _ in range(len(df))]
     return head, rows
+
+
+#: Rows encoded and written per block (bounds the memory of the JSON text).
+ROW_BLOCK = 20_000
+
+
+def _row_blocks(columns: list[_Column], n_rows: int) -> Iterator[list[str]]:
+    """The rows as JSON arrays without their brackets (``"a", 1, null``), block by block."""
+    for start in range(0, n_rows, ROW_BLOCK):
+        stop = min(n_rows, start + ROW_BLOCK)
+        if not columns:
+            yield [""] * (stop - start)
+            continue
+        yield list(map(", ".join, zip(*(c.json_texts(start, stop) for c in columns))))
 
 
 def write_dataset_json(
@@ -265,31 +350,66 @@ def write_dataset_json(
     under a temporary name and renamed into place, so a failure leaves nothing behind.
     """
     path = Path(path)
-    head, rows = dataset_json_object(
+    head, columns = _prepare(
         df, meta, study_oid=study_oid, metadata_version_oid=metadata_version_oid, metadata_ref=metadata_ref,
         originator=originator, source_system=source_system, created=created, item_group_oid=item_group_oid,
         file_oid=file_oid, db_last_modified=db_last_modified, text_missing_as_null=text_missing_as_null,
         file=path.name,
     )
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if ndjson:
-                fh.write(encode(head) + "\n")
-                for line in map(encode, rows):
-                    fh.write(line + "\n")
-            else:
-                fh.write(encode(head)[:-1] + ', "rows": [')
-                fh.write(",".join("\n" + line for line in map(encode, rows)))
-                fh.write("\n]}\n")
-        os.chmod(tmp, default_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    _write_forms(head, columns, [(path, ndjson)])
     return path
+
+
+def write_dataset_json_pair(df: pd.DataFrame, json_path: Path, ndjson_path: Path, meta: DatasetMeta,
+                            **options) -> tuple[Path, Path]:
+    """Write ``df`` in both forms at once, .json at ``json_path`` and .ndjson at ``ndjson_path``
+    (``options`` as for :func:`write_dataset_json`, without ``ndjson``).
+
+    The files are byte for byte those two :func:`write_dataset_json` calls would write, for
+    about half the work: the columns are checked and every row encoded once, then written to
+    both files. Problems name the .json file. Both files appear only when both were written.
+    """
+    json_path, ndjson_path = Path(json_path), Path(ndjson_path)
+    head, columns = _prepare(df, meta, file=json_path.name, **options)
+    _write_forms(head, columns, [(json_path, False), (ndjson_path, True)])
+    return json_path, ndjson_path
+
+
+def _write_forms(head: dict, columns: list[_Column], targets: list[tuple[Path, bool]]) -> None:
+    """Write the metadata and rows into each (path, is_ndjson) target, one row per line exactly as
+    the encoder writes each row on its own; under temporary names, renamed into place at the end."""
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    header = encode(head)
+    temps: list[tuple[Path, Path]] = []
+    try:
+        handles = []
+        for path, _ in targets:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((Path(tmp_name), path))
+            handles.append(os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
+        try:
+            for fh, (_, nd) in zip(handles, targets):
+                fh.write(header + "\n" if nd else header[:-1] + ', "rows": [')
+            for k, rows in enumerate(_row_blocks(columns, head["records"])):
+                for fh, (_, nd) in zip(handles, targets):
+                    if nd:
+                        fh.write("[" + "]\n[".join(rows) + "]\n")
+                    else:
+                        fh.write(("," if k else "") + "\n[" + "],\n[".join(rows) + "]")
+            for fh, (_, nd) in zip(handles, targets):
+                if not nd:
+                    fh.write("\n]}\n")
+        finally:
+            for fh in handles:
+                fh.close()
+        for tmp, path in temps:
+            os.chmod(tmp, default_mode())
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 # --- reading ----------------------------------------------------------------------------------

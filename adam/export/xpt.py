@@ -51,12 +51,16 @@ from adam.export.columns import (
     DATE_TYPES,
     DEFAULT_CREATED,
     ColumnMeta,
+    MAX_PROBLEMS_PER_VARIABLE,
     DatasetMeta,
     row_problems,
     sas_to_datetime64,
     to_sas_numbers,
 )
 from adam.export.package import default_mode
+from adam.export.text import Strings, as_strings, byte_lengths, max_length, non_ascii
+from adam.export.text import lengths as lengths_of
+from adam.export.text import rstrip as text_rstrip
 
 # FDA: datasets larger than 5 GB are split. Decimal gigabytes: the stricter reading.
 FDA_MAX_BYTES = 5 * 10**9
@@ -162,8 +166,8 @@ def prepare_frame(
 ) -> tuple[pd.DataFrame, dict[str, int], list[Problem]]:
     """Check ``df`` against ``meta`` and the XPT v5 rules; build the frame to write.
 
-    Returns ``(frame, lengths, problems)``: character columns as right-stripped ``str`` with
-    missing as ``""``, every numeric (dates included) as float64 SAS numbers; ``lengths`` the
+    Returns ``(frame, lengths, problems)``: character columns as right-stripped ``str`` (object
+    dtype, the type pyreadstat writes fastest) with missing as ``""``, every numeric (dates included) as float64 SAS numbers; ``lengths`` the
     character length of each text column. Works column by column, vectorized within a column.
     """
     ds = meta.name
@@ -211,37 +215,45 @@ def prepare_frame(
 
 
 def _check_text(df: pd.DataFrame, values: pd.Series, col: ColumnMeta, where: dict) -> tuple[pd.Series, int, list[Problem]]:
+    """Check one character column; return it as an object column of right-stripped ``str``
+    (missing as ``""``), its XPT length and the problems. Whole-column C-level passes
+    (:mod:`adam.export.text`); per-value work only for the values that fail a check."""
     problems: list[Problem] = []
     if col.length is not None and not (1 <= col.length <= MAX_CHAR_BYTES):
         problems.append(Problem(f"length {col.length} in the metadata is outside 1-{MAX_CHAR_BYTES}", **where))
     if not (pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype)):
         problems.append(Problem(f"character variable holds {values.dtype} values (expected text)", **where))
-        return pd.Series([""] * len(values), dtype="str"), 1, problems
-    not_str = np.zeros(len(values), dtype=bool)
-    if pd.api.types.is_object_dtype(values.dtype):  # pandas' str dtype needs no per-value check
+        return pd.Series([""] * len(values), dtype=object), 1, problems
+    strings = as_strings(values)
+    if strings is None:  # an object column holding other things than text: report them
         not_str = ~values.map(lambda v: isinstance(v, str) or _missing(v)).to_numpy(dtype=bool)
-    if not_str.any():
         problems += row_problems(df, not_str, "value is not text (expected a character value)", **_rp(where))
-    text = values.where(~not_str, None).astype("str").fillna("").str.rstrip()
-    ascii_ok = text.str.isascii().to_numpy(dtype=bool)
-    if (~ascii_ok).any():
-        shown = text[~ascii_ok].tolist()
+        kept = values.astype(object).where(~not_str, None).to_numpy(dtype=object)
+        missing = pd.isna(kept)
+        strings = Strings(np.where(missing, "", kept), missing)
+    strings = text_rstrip(strings)
+    text = strings.values
+    bad_ascii = non_ascii(strings)
+    if bad_ascii.any():
+        shown = text[bad_ascii].tolist()
         msgs = [f"value has non-ASCII characters {''.join(sorted({c for c in v if not c.isascii()}))!r}: {v!r}"
                 for v in shown]
-        problems += row_problems(df, ~ascii_ok, msgs, **_rp(where))
-    nbytes = text.str.len().to_numpy(dtype="int64").copy()
-    if (~ascii_ok).any():
-        nbytes[~ascii_ok] = [len(v.encode("utf-8")) for v in text[~ascii_ok]]
+        problems += row_problems(df, bad_ascii, msgs, **_rp(where))
+        nbytes = byte_lengths(strings)
+        longest = int(nbytes.max()) if len(nbytes) else 0
+    else:  # ASCII: bytes are characters; per-value lengths only when some value is too long
+        nbytes = None
+        longest = max_length(strings)
     limit = col.length if col.length is not None and 1 <= col.length <= MAX_CHAR_BYTES else MAX_CHAR_BYTES
-    too_long = nbytes > limit
-    if too_long.any():
+    if longest > limit:
+        nbytes = lengths_of(strings) if nbytes is None else nbytes
+        too_long = nbytes > limit
         why = f"the length {limit} given in the metadata" if col.length else f"the XPT v5 limit of {MAX_CHAR_BYTES}"
         msgs = [f"value has {n} bytes, more than {why} (never truncated): {v[:60]!r}..."
                 for n, v in zip(nbytes[too_long].tolist(), text[too_long])]
         problems += row_problems(df, too_long, msgs, **_rp(where))
-    longest = int(nbytes.max()) if len(nbytes) else 0
     length = col.length if col.length is not None else max(1, min(longest, MAX_CHAR_BYTES))
-    return text, length, problems
+    return pd.Series(text, dtype=object), length, problems
 
 
 def _check_numeric(df: pd.DataFrame, values: pd.Series, col: ColumnMeta, where: dict) -> tuple[np.ndarray, list[Problem]]:
@@ -417,13 +429,18 @@ def _write_one(chunk: pd.DataFrame, tmp: Path, meta: DatasetMeta, member: str, l
     is written with one blank record that is then cut off."""
     empty = len(chunk) == 0
     # readstat cannot size variables without values: write one blank record, cut it off below
-    out = chunk.copy() if not empty else pd.DataFrame(
-        {c.name: ([""] if c.type == "text" else [np.nan]) for c in meta.columns})
+    out = chunk if not empty else pd.DataFrame(
+        {c.name: pd.Series([""] if c.type == "text" else [np.nan], dtype=object if c.type == "text" else float)
+         for c in meta.columns})
+    padded = {}
     for name, length in lengths.items():
-        col = out[name].astype(object)
-        if (col.str.len().max() or 0) < length:
-            col.iloc[0] = col.iloc[0].ljust(length)
-        out[name] = col
+        values = out[name].to_numpy(dtype=object)
+        if len(values[0]) < length:  # harmless when another value is already that long
+            values = values.copy()
+            values[0] = values[0].ljust(length)
+            padded[name] = pd.Series(values, index=out.index, dtype=object)
+    if padded:
+        out = out.assign(**padded)
     pyreadstat.write_xport(
         out,
         str(tmp),
@@ -479,14 +496,54 @@ def _norm_format(fmt: str | None) -> str | None:
     return fmt[:-1] if fmt.endswith(".") else fmt
 
 
+def _ibm_to_float(cells: np.ndarray) -> np.ndarray:
+    """8-byte IBM hexadecimal floats (rows of ``cells``, uint8) as float64; SAS missing values
+    (``.``, ``.A``-``.Z``, ``._`` followed by zero bytes) as NaN."""
+    u = np.ascontiguousarray(cells).view(">u8").ravel().astype(np.uint64)
+    fraction = u & np.uint64(0x00FFFFFFFFFFFFFF)
+    first = cells[:, 0]
+    missing = (fraction == 0) & ((first == 0x2E) | ((first >= 0x41) & (first <= 0x5A)) | (first == 0x5F))
+    exponent = ((u >> np.uint64(56)) & np.uint64(0x7F)).astype(np.int64) - 64
+    value = np.ldexp(fraction.astype(np.float64), 4 * exponent - 56)
+    value[(u >> np.uint64(63)) == 1] *= -1.0
+    value[missing] = np.nan
+    return value
+
+
+def _layout(head: bytes) -> tuple[int, list[tuple[str, int, int, int]]] | None:
+    """Where the observations start and each variable's (name, type 1=numeric 2=char, length,
+    position in the record), from the NAMESTR records of the first member; None if the
+    headers are not found."""
+    n_at = head.find(_NAMESTR_HEADER)
+    o_at = head.find(_OBS_HEADER)
+    if n_at < 0 or o_at < 0:
+        return None
+    n_vars = int(head[n_at + 54:n_at + 58])
+    descr = np.frombuffer(head, dtype=np.uint8, count=n_vars * 140, offset=n_at + 80).reshape(n_vars, 140)
+    ntype = (descr[:, 0].astype(int) * 256 + descr[:, 1]).tolist()
+    nlng = (descr[:, 4].astype(int) * 256 + descr[:, 5]).tolist()
+    names = [bytes(r[8:16]).decode("ascii", "replace").strip() for r in descr]
+    npos = (descr[:, 84:88].astype(np.int64) * np.array([1 << 24, 1 << 16, 1 << 8, 1])).sum(axis=1).tolist()
+    return o_at + 80, list(zip(names, ntype, nlng, npos))
+
+
+#: Records compared per block in the read-back (bounded memory whatever the file size).
+READBACK_BLOCK_BYTES = 32 * 2**20
+_SHOWN = MAX_PROBLEMS_PER_VARIABLE
+
+
 def verify_xpt(path: Path, expected: pd.DataFrame, meta: DatasetMeta, *, member: str, lengths: dict[str, int],
                formats: dict[str, str | None], created: datetime | None, file: str) -> None:
     """Read ``path`` back and compare every attribute and value with what was meant.
 
-    Character values are compared after right-stripping (XPT pads with blanks); numbers exactly
-    for missing-ness and within a relative tolerance of :data:`READBACK_RTOL` otherwise.
+    The attributes (names, labels, formats, types, lengths, timestamps) are read with
+    pyreadstat, so a standard reader must accept the file. The values are read from the bytes
+    of the file, block by block and column by column with numpy (no per-value Python objects):
+    character values must be the expected text padded with blanks; numbers must agree exactly
+    in missing-ness and within a relative tolerance of :data:`READBACK_RTOL` otherwise (IBM
+    floats decoded independently of readstat).
     """
-    got, m = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
+    _, m = pyreadstat.read_xport(str(path), metadataonly=True, row_limit=1)
     ds = member
     problems: list[Problem] = []
 
@@ -495,46 +552,109 @@ def verify_xpt(path: Path, expected: pd.DataFrame, meta: DatasetMeta, *, member:
             problems.append(Problem(f"read back {what} {found!r}, expected {want!r}", file=file, dataset=ds,
                                     variable=variable))
 
+    size = Path(path).stat().st_size
+    with open(path, "rb") as fh:
+        layout = _layout(fh.read(min(size, header_bytes(len(meta.columns)) + 1024)))
+    if layout is None:
+        raise ReadBackError(Problem("read back: XPT NAMESTR or OBS header record not found", file=file, dataset=ds))
+    start, variables = layout
+    row_len = sum(v[2] for v in variables)
     attr("dataset name", member, m.table_name)
     attr("dataset label", meta.label, m.file_label or "")
-    attr("row count", len(expected), m.number_rows if m.number_rows is not None else len(got))
+    attr("row count", len(expected), _row_count(path, start, size, row_len))
     attr("variables", meta.names, list(m.column_names))
+    attr("variables in the NAMESTR records", meta.names, [v[0] for v in variables])
     if created is not None:
         attr("creation time", created.replace(microsecond=0), m.creation_time)
         attr("modification time", created.replace(microsecond=0), m.modification_time)
     if problems:
         raise ReadBackError(problems)
     labels = dict(zip(m.column_names, m.column_labels))
-    for col in meta.columns:
+    for col, (_, ntype, nlng, _) in zip(meta.columns, variables):
         name = col.name
         attr("label", col.label, labels.get(name) or "", name)
         attr("format", _norm_format(formats.get(name)), m.original_variable_types.get(name), name)
         kind = "string" if col.type == "text" else "double"
         attr("storage type", kind, m.readstat_variable_types.get(name), name)
         attr("length", lengths.get(name, 8), m.variable_storage_width.get(name), name)
-        want = expected[name]
-        have = got[name] if name in got.columns else pd.Series([None] * len(expected))
-        if col.type == "text":
-            w = want.astype("str").fillna("").str.rstrip().to_numpy(dtype=object)
-            h = have.astype("str").fillna("").str.rstrip().to_numpy(dtype=object)
-            diff = w != h
-            if diff.any():
-                problems += row_problems(expected, diff, [f"read back {b!r}, expected {a!r}"
-                                                          for a, b in zip(w[diff].tolist(), h[diff].tolist())],
-                                         file=file, dataset=ds, variable=name)
-        else:
-            w = np.asarray(want, dtype="float64")
-            h = pd.to_numeric(have, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-            same_missing = np.isnan(w) == np.isnan(h)
-            with np.errstate(invalid="ignore"):
-                close = np.isclose(h, w, rtol=READBACK_RTOL, atol=0.0) | (np.isnan(w) & np.isnan(h))
-            diff = ~(same_missing & close)
-            if diff.any():
-                problems += row_problems(expected, diff, [f"read back {b!r}, expected {a!r}"
-                                                          for a, b in zip(w[diff].tolist(), h[diff].tolist())],
-                                         file=file, dataset=ds, variable=name)
+        attr("NAMESTR type and length", (2 if col.type == "text" else 1, lengths.get(name, 8)), (ntype, nlng), name)
     if problems:
         raise ReadBackError(problems)
+    problems += _compare_values(path, expected, meta, variables, start, row_len, file=file, dataset=ds)
+    if problems:
+        raise ReadBackError(problems)
+
+
+def _row_count(path: Path, start: int, size: int, row_len: int) -> int:
+    """Records in the file: whole records after the OBS header, less the blank padding that
+    fills the last 80-byte record (readstat reads records made only of blanks there as padding)."""
+    if row_len <= 0:
+        return 0
+    n = max(size - start, 0) // row_len
+    with open(path, "rb") as fh:
+        while n > 0 and start + (n - 1) * row_len >= size - 80:
+            fh.seek(start + (n - 1) * row_len)
+            if fh.read(row_len).strip(b" "):
+                break
+            n -= 1
+    return n
+
+
+def _text_bytes(values: list[str], length: int) -> np.ndarray:
+    """The record bytes meant for ``values`` in a character variable of ``length`` bytes: each
+    value encoded and padded with blanks, as rows of a (n, length) uint8 array. A value longer
+    than ``length`` (checks make this impossible) gives a row that matches no file content."""
+    joined = "".join(values)
+    if joined.isascii() and "\x00" not in joined:  # fast path: numpy pads with NULs, made blanks
+        try:
+            raw = np.array(values, dtype=f"S{length}").view(np.uint8).reshape(len(values), length)
+            if max(map(len, values), default=0) <= length:
+                return np.where(raw == 0, np.uint8(0x20), raw)
+        except (UnicodeEncodeError, ValueError):
+            pass
+    out = np.full((len(values), length), 0xFF, dtype=np.uint8)  # 0xFF is never written
+    for k, v in enumerate(values):
+        b = v.encode("utf-8")
+        if len(b) <= length:
+            out[k] = np.frombuffer(b.ljust(length, b" "), dtype=np.uint8)
+    return out
+
+
+def _compare_values(path: Path, expected: pd.DataFrame, meta: DatasetMeta, variables: list[tuple[str, int, int, int]],
+                    start: int, row_len: int, *, file: str, dataset: str) -> list[Problem]:
+    n = len(expected)
+    diff = {c.name: np.zeros(n, dtype=bool) for c in meta.columns}
+    shown: dict[str, list[str]] = {c.name: [] for c in meta.columns}
+    block = max(1, READBACK_BLOCK_BYTES // max(row_len, 1))
+    with open(path, "rb") as fh:
+        for a in range(0, n, block):
+            b = min(n, a + block)
+            fh.seek(start + a * row_len)
+            raw = fh.read((b - a) * row_len)
+            rows = np.frombuffer(raw, dtype=np.uint8).reshape(b - a, row_len)
+            for col, (_, _, nlng, npos) in zip(meta.columns, variables):
+                cells = rows[:, npos:npos + nlng]
+                want = expected[col.name].to_numpy()[a:b]
+                if col.type == "text":
+                    bad = (cells != _text_bytes(want.tolist(), nlng)).any(axis=1)
+                    for k in np.flatnonzero(bad)[:max(0, _SHOWN - len(shown[col.name]))]:
+                        found = bytes(cells[k]).decode("utf-8", "replace").rstrip()
+                        shown[col.name].append(f"read back {found!r}, expected {want[k].rstrip()!r}")
+                else:
+                    w = np.asarray(want, dtype="float64")
+                    h = _ibm_to_float(cells)
+                    with np.errstate(invalid="ignore"):
+                        close = np.isclose(h, w, rtol=READBACK_RTOL, atol=0.0) | (np.isnan(w) & np.isnan(h))
+                    bad = ~((np.isnan(w) == np.isnan(h)) & close)
+                    for k in np.flatnonzero(bad)[:max(0, _SHOWN - len(shown[col.name]))]:
+                        shown[col.name].append(f"read back {float(h[k])!r}, expected {float(w[k])!r}")
+                diff[col.name][a:b] = bad
+    problems: list[Problem] = []
+    for col in meta.columns:
+        if diff[col.name].any():
+            problems += row_problems(expected, diff[col.name], shown[col.name], file=file, dataset=dataset,
+                                     variable=col.name)
+    return problems
 
 
 # --- reading ----------------------------------------------------------------------------------

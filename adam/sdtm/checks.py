@@ -152,8 +152,22 @@ def parse_dtc(values: pd.Series) -> pd.DataFrame:
     ``complete_date`` (year, month and day known), ``has_time`` (hours and minutes known) and
     the ``date`` (datetime64, complete dates only) and ``stamp`` (date and time, when both known).
     Intervals (``start/end``) are valid when both ends are, and never complete.
+
+    Each distinct value is classified once (dates repeat a lot) and the result spread back to
+    the records, so the cost follows the number of distinct values, not of records.
     """
-    s = values.astype("str").str.strip()
+    raw = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    # one extra missing value at the end stands for the missing records (code -1)
+    info = _parse_dtc_unique(np.append(np.asarray(uniques, dtype=object), None))
+    take = np.where(codes < 0, len(uniques), codes)
+    index = values.index if isinstance(values, pd.Series) else pd.RangeIndex(len(raw))
+    return pd.DataFrame({col: arr[take] for col, arr in info.items()}, index=index)
+
+
+def _parse_dtc_unique(raw: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`parse_dtc` on an object array (of distinct values), as a dict of arrays."""
+    s = pd.Series(raw, dtype="str").str.strip()
     present = (s.notna() & (s != "")).to_numpy()
     interval = s.str.contains("/", regex=False).fillna(False).to_numpy(dtype=bool)
     parts = s.where(~pd.Series(interval, index=s.index)).str.extract(ISO8601_DTC)
@@ -183,10 +197,10 @@ def parse_dtc(values: pd.Series) -> pd.DataFrame:
     has_time = complete_date & ~np.isnan(h) & ~np.isnan(m)
     seconds = np.where(np.isnan(sec), 0.0, sec)
     stamp = date + pd.to_timedelta(np.where(has_time, h * 3600 + m * 60 + seconds, np.nan), unit="s")
-    return pd.DataFrame({
+    return {
         "present": present, "valid": valid | ~present, "complete_date": complete_date, "has_time": has_time,
         "date": date.where(complete_date).to_numpy(), "stamp": stamp.where(has_time).to_numpy(),
-    }, index=values.index)
+    }
 
 
 def dtc_columns(frame: pd.DataFrame) -> list[str]:
@@ -194,9 +208,13 @@ def dtc_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if isinstance(c, str) and c.endswith("DTC")]
 
 
-def check_iso8601(frames: Frames, *, files: Files = None) -> list[Problem]:
+def check_iso8601(frames: Frames, *, files: Files = None,
+                  parsed: dict[tuple[str, str], pd.DataFrame] | None = None) -> list[Problem]:
     """Errors for ``--DTC`` values that are not ISO 8601 or not real dates; warnings for partial
-    dates (date part incomplete: ``2003-12``, ``2003---15``) and intervals, naming the value."""
+    dates (date part incomplete: ``2003-12``, ``2003---15``) and intervals, naming the value.
+
+    ``parsed``, when given, receives the :func:`parse_dtc` result of each (domain, variable)
+    so that :func:`check_date_order` need not parse the same values again."""
     problems: list[Problem] = []
     for domain, frame in frames.items():
         file = _file(files, domain)
@@ -207,6 +225,8 @@ def check_iso8601(frames: Frames, *, files: Files = None) -> list[Problem]:
                                         dataset=domain, variable=col))
                 continue
             info = parse_dtc(values)
+            if parsed is not None:
+                parsed[(domain, col)] = info
             bad = ~info["valid"].to_numpy()
             if bad.any():
                 problems += row_problems(frame, bad, [f"value {v!r} is not a valid ISO 8601 date/time"
@@ -219,11 +239,19 @@ def check_iso8601(frames: Frames, *, files: Files = None) -> list[Problem]:
     return problems
 
 
-def check_date_order(frames: Frames, *, files: Files = None) -> list[Problem]:
+def check_date_order(frames: Frames, *, files: Files = None,
+                     parsed: dict[tuple[str, str], pd.DataFrame] | None = None) -> list[Problem]:
     """Errors where ``--ENDTC`` is before ``--STDTC`` on the same record, both complete dates.
 
     Dates and times are compared when both values have a time; else the dates alone.
+    ``parsed`` holds values already parsed by :func:`check_iso8601` (see there).
     """
+    parsed = parsed or {}
+
+    def info(domain: str, frame: pd.DataFrame, col: str) -> pd.DataFrame:
+        found = parsed.get((domain, col))
+        return found if found is not None else parse_dtc(frame[col])
+
     problems: list[Problem] = []
     for domain, frame in frames.items():
         file = _file(files, domain)
@@ -231,7 +259,7 @@ def check_date_order(frames: Frames, *, files: Files = None) -> list[Problem]:
             end_col = start_col[:-5] + "ENDTC"
             if end_col not in frame.columns:
                 continue
-            start, end = parse_dtc(frame[start_col]), parse_dtc(frame[end_col])
+            start, end = info(domain, frame, start_col), info(domain, frame, end_col)
             both_dates = (start["complete_date"] & end["complete_date"]).to_numpy()
             both_times = (start["has_time"] & end["has_time"]).to_numpy()
             sd, ed = start["date"].to_numpy(), end["date"].to_numpy()
@@ -266,6 +294,7 @@ def check_sdtm(
     problems += check_required_variables(frames, required_variables, files=files)
     problems += check_subjects_in_dm(frames, files=files)
     problems += check_duplicate_keys(frames, keys, files=files)
-    problems += check_iso8601(frames, files=files)
-    problems += check_date_order(frames, files=files)
+    parsed: dict[tuple[str, str], pd.DataFrame] = {}
+    problems += check_iso8601(frames, files=files, parsed=parsed)
+    problems += check_date_order(frames, files=files, parsed=parsed)
     return problems

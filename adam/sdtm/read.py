@@ -30,6 +30,7 @@ import pandas as pd
 from adam.console import log
 from adam.errors import InputError, Problem
 from adam.export.columns import ColumnMeta, DatasetMeta, row_problems
+from adam.export.text import canonical_text
 
 FORMAT_PREFERENCE = (".xpt", ".ndjson", ".json", ".parquet", ".csv")
 
@@ -154,13 +155,18 @@ def normalize_frame(frame: pd.DataFrame, meta: DatasetMeta, *, file: str = "") -
     for col, name in zip(frame.columns, upper):
         values = frame[col]
         if pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
+            text = canonical_text(values)
+            if text is not None:  # fast path: strings and missing values only
+                out[name] = text
+                continue
             text = values.astype("str").str.rstrip()
             out[name] = text.mask(text == "")
         elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             out[name] = pd.to_numeric(values).astype("float64")
         else:
             out[name] = values
-    result = pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+    result = pd.DataFrame(out)
+    result.index = pd.RangeIndex(len(frame))
     columns = tuple(ColumnMeta(c.name.upper(), c.label, c.type, c.length, c.display_format, c.json_type)
                     for c in meta.columns)
     return result, DatasetMeta(meta.name.upper(), meta.label, columns, tuple(k.upper() for k in meta.keys))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from adam.export.columns import DatasetMeta
+from adam.export.text import canonical_text_and_values
 from adam.spec.model import Spec
 from adam.validate.findings import Finding, SAS_EPOCH, offending_records, value_kind
 from adam.validate.report import ValidationReport
@@ -22,39 +23,58 @@ from adam.validate.rules.base import DatasetView, Hit, Rule, RuleContext, guess_
 from adam.validate.schema import schema_findings
 
 
-def normalize_frame(df: pd.DataFrame, types: dict[str, str] | None = None) -> pd.DataFrame:
+def normalize_frame(df: pd.DataFrame, types: dict[str, str] | None = None, *,
+                    distinct: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """A copy of ``df`` in SAS conventions, with a fresh RangeIndex (row i is record i + 1).
 
     ``types`` (variable -> spec type) says whether a datetime64 column is a date (SAS days)
     or a datetime (SAS seconds); without it the name decides (``*DTM`` datetime, else date).
+    ``distinct``, when given, receives the distinct values of each character column.
     """
     types = types or {}
-    out = df.reset_index(drop=True).copy()
-    for col in out.columns:
-        s = out[col]
+    out = df.reset_index(drop=True)  # copy-on-write: columns replaced below never touch df
+    for position, col in enumerate(out.columns):
+        s = out.iloc[:, position]
         name = str(col)
         if pd.api.types.is_datetime64_any_dtype(s):
             stamp = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
             seconds = (stamp - SAS_EPOCH).dt.total_seconds()
             kind = types.get(name) or ("datetime" if name.endswith("DTM") else "date")
-            out[col] = seconds if kind == "datetime" else np.floor(seconds / 86400.0)
+            new = seconds if kind == "datetime" else np.floor(seconds / 86400.0)
         elif pd.api.types.is_timedelta64_dtype(s):
-            out[col] = s.dt.total_seconds()
-        elif pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+            new = s.dt.total_seconds()
+        elif isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is not np.nan:  # "string" (pd.NA)
             stripped = s.str.rstrip()
-            out[col] = stripped.where(stripped != "")
-        elif pd.api.types.is_object_dtype(s):
-            def clean(v: Any) -> Any:
-                if isinstance(v, str):
-                    v = v.rstrip()
-                    return v if v else None
-                return v
-            cleaned = s.map(clean)
-            if cleaned.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
-                           or (isinstance(v, float) and np.isnan(v))).all():
-                cleaned = cleaned.astype("str").where(cleaned.notna())
-            out[col] = cleaned
+            new = stripped.where(stripped != "")
+        elif pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s):
+            found = canonical_text_and_values(s)
+            if found is not None:  # text (and missing) only: distinct values stripped, "" -> NA
+                new = found[0].set_axis(out.index)
+                if distinct is not None:
+                    distinct[name] = found[1]
+            elif pd.api.types.is_object_dtype(s):
+                new = _clean_objects(s)
+            else:
+                continue
+        else:
+            continue
+        out.isetitem(position, new)
     return out
+
+
+def _clean_objects(s: pd.Series) -> pd.Series:
+    """An object column holding more than text: strings stripped, blanks to None; the column
+    becomes ``str`` when only text and missing values remain."""
+    def clean(v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.rstrip()
+            return v if v else None
+        return v
+    cleaned = s.map(clean)
+    if cleaned.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
+                   or (isinstance(v, float) and np.isnan(v))).all():
+        cleaned = cleaned.astype("str").where(cleaned.notna())
+    return cleaned
 
 
 def _views(spec: Spec | None, datasets: dict[str, pd.DataFrame],
@@ -65,10 +85,12 @@ def _views(spec: Spec | None, datasets: dict[str, pd.DataFrame],
         name = str(raw_name).upper()
         ds = spec.dataset(name) if name in spec_names else None
         types = {v.name: v.type for v in ds.variables} if ds is not None else None
-        frame = normalize_frame(df, types)
+        distinct: dict[str, list[str]] = {}
+        frame = normalize_frame(df, types, distinct=distinct)
         cls = ds.class_ if ds is not None else guess_class(name, frame)
         meta = (metadata or {}).get(raw_name) or (metadata or {}).get(name)
-        views[name] = DatasetView(name=name, df=frame, spec=ds, meta=meta, cls=cls)
+        views[name] = DatasetView(name=name, df=frame, spec=ds, meta=meta, cls=cls,
+                                  text_values=distinct)
     return views
 
 
@@ -141,7 +163,8 @@ def validate_datasets(
         merged.update(spec.study.analysis.get("validation", {}) or {})
     merged.update(options or {})
     views = _views(spec, datasets, metadata)
-    sdtm_frames = {str(k).upper(): normalize_frame(v) for k, v in (sdtm or {}).items()}
+    # SDTM is normalized lazily, only the columns a rule reads (see rules.traceability.source_frame)
+    sdtm_frames = {str(k).upper(): v for k, v in (sdtm or {}).items()}
     ctx = RuleContext(spec=spec, views=views, sdtm=sdtm_frames, options=merged)
 
     catalogue = all_rules()

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from adam.export.text import as_strings, distinct_text, lengths
 from adam.spec.model import Codelist, Condition, Dataset, Spec, ValueLevel, Variable
 from adam.validate.findings import Finding, Severity, offending_records, value_kind
 from adam.validate.rules.base import RULES, declare
@@ -103,7 +104,19 @@ def _whole(s: pd.Series) -> pd.Series:
 
 
 def _text_length(s: pd.Series) -> pd.Series:
+    strings = as_strings(s)
+    if strings is not None:
+        return pd.Series(lengths(strings), index=s.index)
     return s.astype("string").str.len().fillna(0)
+
+
+def _length_ok(s: pd.Series, limit: int) -> pd.Series:
+    """True where the text is at most ``limit`` characters (per value only when the longest
+    value is longer)."""
+    distinct = distinct_text(s)
+    if distinct is not None and max(map(len, distinct), default=0) <= limit:
+        return pd.Series(True, index=s.index)
+    return _text_length(s) <= limit
 
 
 def _codelist_test(codelist: Codelist, numeric: bool) -> Callable[[pd.Series], pd.Series]:
@@ -161,8 +174,11 @@ def _check(test: Callable[[pd.Series], pd.Series], rule: str, variable: str, det
         except Exception:  # a check that cannot be evaluated counts every record as failing
             return pd.Series(False, index=obj.index)
 
-    # pandera reports a check by its `error` text when one is given, so the name carries all
-    return pa.Check(safe, name=f"{rule}|{variable}|{detail}", raise_warning=warning)
+    # pandera reports a check by its `error` text when one is given, so the name carries all.
+    # Every test here accepts missing values itself, so pandera need not find them first
+    # (ignore_na=True costs a null scan and a filtered copy of the column per check, or a
+    # null scan of the whole frame per frame check).
+    return pa.Check(safe, name=f"{rule}|{variable}|{detail}", raise_warning=warning, ignore_na=False)
 
 
 def _variable_checks(spec: Spec, var: Variable, strict_warnings: bool) -> list[pa.Check]:
@@ -172,9 +188,9 @@ def _variable_checks(spec: Spec, var: Variable, strict_warnings: bool) -> list[p
                              var.name, "expected character values"))
         limit = var.length if var.length is not None and var.length < MAX_TEXT else None
         if limit is not None:
-            checks.append(_check(lambda s, n=limit: _text_length(s) <= n, SC_LENGTH, var.name,
+            checks.append(_check(lambda s, n=limit: _length_ok(s, n), SC_LENGTH, var.name,
                                  f"longer than the spec length {limit}"))
-        checks.append(_check(lambda s: _text_length(s) <= MAX_TEXT, SC_LENGTH_200, var.name,
+        checks.append(_check(lambda s: _length_ok(s, MAX_TEXT), SC_LENGTH_200, var.name,
                              f"longer than {MAX_TEXT} characters"))
     else:
         checks.append(_check(lambda s: bool(_is_number_values(s).all()), SC_TYPE,
@@ -227,7 +243,7 @@ def _value_level_checks(spec: Spec, ds: Dataset, vl: ValueLevel, strict_warnings
     if vl.type == "text":
         checks.append(_check(on_selected(_is_text_values), SC_VL_TYPE, var, f"{wc}: expected character values"))
         if vl.length is not None:
-            checks.append(_check(on_selected(lambda s, n=vl.length: _text_length(s) <= n),
+            checks.append(_check(on_selected(lambda s, n=vl.length: _length_ok(s, n)),
                                  SC_VL_LENGTH, var, f"{wc}: longer than {vl.length}"))
     else:
         test = _is_number_values
@@ -255,7 +271,12 @@ def _keys_unique(keys: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
     def test(df: pd.DataFrame) -> pd.Series:
         if not all(k in df.columns for k in keys):
             return pd.Series(True, index=df.index)
-        return ~df.duplicated(keys, keep=False)
+        dup = df.duplicated(keys, keep=False)
+        if dup.any():  # records missing in every variable are not counted (pandera's ignore_na)
+            all_na = df.loc[dup, keys].isna().all(axis=1)
+            if all_na.any():
+                dup.loc[all_na[all_na].index] = ~df.loc[all_na[all_na].index].isna().all(axis=1)
+        return ~dup
     return test
 
 

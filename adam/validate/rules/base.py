@@ -108,6 +108,19 @@ class DatasetView:
     spec: Dataset | None = None
     meta: DatasetMeta | None = None
     cls: str = "OTHER"
+    #: Distinct values of character columns, when known (rules test these, not every record).
+    text_values: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def distinct_text(self, column: str) -> list[str] | None:
+        """The distinct present values of a character column (None if it holds other values)."""
+        if column not in self.text_values:
+            from adam.export.text import distinct_text
+
+            found = distinct_text(self.df[column])
+            if found is None:
+                return None
+            self.text_values[column] = found
+        return self.text_values[column]
 
     def has(self, *columns: str) -> bool:
         return all(c in self.df.columns for c in columns)
@@ -174,6 +187,8 @@ class RuleContext:
     views: dict[str, DatasetView]
     sdtm: dict[str, pd.DataFrame] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    #: Results rules share within one run (e.g. resolved sources), keyed by their maker.
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def adsl(self) -> DatasetView | None:

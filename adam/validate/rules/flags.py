@@ -52,7 +52,7 @@ def population_flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]
 @rule("ADAM-FL-002", "A flag variable (*FL) holds a value other than Y, N or null.")
 def flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col in view.columns_like(lambda c: c.endswith("FL")):
-        s = text(view.df[col])
+        s = view.df[col]  # (isin and notna need no conversion to the "string" dtype)
         bad = s.notna() & ~s.isin(["Y", "N"]).fillna(False).astype(bool)
         if bad.any():
             yield Hit(f"{col} not Y/N/null", rows=bad, variables=[col])

@@ -6,6 +6,9 @@ import re
 from typing import Iterator
 
 
+import pandas as pd
+
+from adam.export.text import rows_with
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule
 
 NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
@@ -106,8 +109,13 @@ def ascii_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col in view.columns_like(lambda c: True):
         if not view.is_text(col):
             continue
-        s = view.df[col].astype("string")
-        bad = s.str.contains(r"[^\x00-\x7F]", regex=True).fillna(False).astype(bool)
+        distinct = view.distinct_text(str(col))
+        if distinct is not None:  # the distinct values are tested, not every record
+            bad = pd.Series(rows_with(view.df[col], distinct, lambda v: not v.isascii()),
+                            index=view.df.index)
+        else:
+            s = view.df[col].astype("string")
+            bad = s.str.contains(r"[^\x00-\x7F]", regex=True).fillna(False).astype(bool)
         if bad.any():
             yield Hit(f"{col}: non-ASCII characters", rows=bad, variables=[col])
 

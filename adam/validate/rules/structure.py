@@ -7,6 +7,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from adam.export.text import rows_with
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule
 
 NOT_ADSL = ("BDS", "OCCDS", "TTE", "OTHER")
@@ -16,7 +17,17 @@ NOT_ADSL = ("BDS", "OCCDS", "TTE", "OTHER")
 def duplicate_records(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if len(view.df.columns) == 0:
         return
-    dup = view.df.duplicated(keep="first")
+    df = view.df
+    # only records that repeat on a few identifying variables can repeat on all of them
+    subset = [k for k in (view.spec.keys if view.spec is not None else ()) if k in df.columns]
+    subset = subset or [c for c in ("USUBJID", view.seq) if c and c in df.columns]
+    if subset and len(subset) < len(df.columns):
+        candidates = df.duplicated(subset, keep=False)
+        if not candidates.any():
+            return
+        dup = df[candidates].duplicated(keep="first").reindex(df.index, fill_value=False)
+    else:
+        dup = df.duplicated(keep="first")
     if dup.any():
         yield Hit("records repeating an earlier record in every variable", rows=dup,
                   variables=[c for c in ("PARAMCD",) if c in view.df.columns])
@@ -126,6 +137,11 @@ def leading_blanks(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col in view.df.columns:
         if not view.is_text(str(col)):
             continue
-        bad = view.df[col].astype("string").str.match(r"^\s").fillna(False).astype(bool)
+        distinct = view.distinct_text(str(col))
+        if distinct is not None:  # the distinct values are tested, not every record
+            bad = pd.Series(rows_with(view.df[col], distinct, lambda v: v[:1].isspace()),
+                            index=view.df.index)
+        else:
+            bad = view.df[col].astype("string").str.match(r"^\s").fillna(False).astype(bool)
         if bad.any():
             yield Hit(f"{col} starts with a blank", rows=bad, variables=[str(col)])

@@ -37,7 +37,22 @@ def source_frame(ctx: RuleContext, domain: str) -> tuple[pd.DataFrame, str, list
     sdtm = ctx.sdtm.get(domain)
     if sdtm is not None:
         dates = [f"{domain}DTC", f"{domain}STDTC"] if domain != "DS" else ["DSSTDTC", "DSDTC"]
-        return sdtm, f"{domain}SEQ", dates
+        key = ("sdtm source", domain)
+        if key not in ctx.cache:  # only the columns traced, brought to SAS conventions once
+            from adam.validate.engine import normalize_frame
+
+            used = [c for c in sdtm.columns if c in {"USUBJID", f"{domain}SEQ", *dates}]
+            ctx.cache[key] = normalize_frame(sdtm[used])
+        return ctx.cache[key], f"{domain}SEQ", dates
+    return None
+
+
+def source_columns(ctx: RuleContext, domain: str) -> list[str] | None:
+    """The variable names of a source dataset (ADaM given in the run, else SDTM), or None."""
+    if domain in ctx.views:
+        return [str(c) for c in ctx.views[domain].df.columns]
+    if domain in ctx.sdtm:
+        return [str(c) for c in ctx.sdtm[domain].columns]
     return None
 
 
@@ -49,6 +64,15 @@ def resolve_sources(ctx: RuleContext, df: pd.DataFrame) -> pd.DataFrame:
     date as a SAS date, from ADT/ASTDT for ADaM or --DTC/--STDTC for SDTM), ``no_seq`` (the
     source has no sequence variable to match SRCSEQ, e.g. ADSL).
     """
+    key = ("resolved sources", id(df))  # the views' frames live as long as the context
+    if key in ctx.cache and ctx.cache[key][0] is df:
+        return ctx.cache[key][1]
+    out = _resolve_sources(ctx, df)
+    ctx.cache[key] = (df, out)
+    return out
+
+
+def _resolve_sources(ctx: RuleContext, df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"available": False, "found": False, "date": np.nan, "no_seq": False},
                        index=df.index)
     if not {"SRCDOM", "SRCSEQ", "USUBJID"} <= set(df.columns):
@@ -141,10 +165,10 @@ def source_variable_exists(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]
     var = text(view.df["SRCVAR"]).str.upper()
     bad = pd.Series(False, index=view.df.index)
     for domain in sorted(dom.dropna().unique()):
-        source = source_frame(ctx, str(domain))
-        if source is None:
+        found = source_columns(ctx, str(domain))
+        if found is None:
             continue
-        columns = [str(c).upper() for c in source[0].columns]
+        columns = [c.upper() for c in found]
         bad |= ((dom == domain) & var.notna() & ~var.isin(columns)).fillna(False).astype(bool)
     if bad.any():
         yield Hit("SRCVAR not a variable of SRCDOM", rows=bad, variables=["SRCDOM", "SRCVAR"])
