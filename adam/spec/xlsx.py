@@ -717,7 +717,10 @@ def _item_fields(sheet: _Sheet, n: int, row: tuple, ctx: dict) -> dict[str, Any]
     }
 
 
-def _read_variables(sheet: _Sheet, datasets: dict[str, dict[str, Any]]) -> None:
+def _rows_by_dataset(sheet: _Sheet, datasets: dict[str, dict[str, Any]]
+                     ) -> tuple[Callable[[tuple], dict], dict[str, list]]:
+    """The rows of a Variables-like sheet grouped by their Dataset cell (rows naming no dataset,
+    or one missing from the Datasets sheet, are reported), and the row -> location function."""
     def ctx_of(row: tuple) -> dict:
         return {"dataset": sheet.text(0, row, "Dataset", strip=True),
                 "variable": sheet.text(0, row, "Variable", strip=True)}
@@ -732,6 +735,11 @@ def _read_variables(sheet: _Sheet, datasets: dict[str, dict[str, Any]]) -> None:
             sheet.problem(n, f"dataset {ds} is not on the Datasets sheet", "Dataset", **ctx)
         else:
             by_dataset.setdefault(ds, []).append((n, row))
+    return ctx_of, by_dataset
+
+
+def _read_variables(sheet: _Sheet, datasets: dict[str, dict[str, Any]]) -> None:
+    ctx_of, by_dataset = _rows_by_dataset(sheet, datasets)
     for ds, rows in by_dataset.items():
         for n, row in _order_rows(sheet, rows, ctx_of):
             ctx = ctx_of(row)
@@ -793,20 +801,7 @@ def _read_value_level(sheet: _Sheet | None, datasets: dict[str, dict[str, Any]],
     if sheet is None:
         return used
 
-    def ctx_of(row: tuple) -> dict:
-        return {"dataset": sheet.text(0, row, "Dataset", strip=True),
-                "variable": sheet.text(0, row, "Variable", strip=True)}
-
-    by_dataset: dict[str, list] = {}
-    for n, row in sheet.rows:
-        ctx = ctx_of(row)
-        ds = ctx["dataset"]
-        if ds is None:
-            sheet.problem(n, "a value is required", "Dataset", **ctx)
-        elif ds not in datasets:
-            sheet.problem(n, f"dataset {ds} is not on the Datasets sheet", "Dataset", **ctx)
-        else:
-            by_dataset.setdefault(ds, []).append((n, row))
+    ctx_of, by_dataset = _rows_by_dataset(sheet, datasets)
     for ds, rows in by_dataset.items():
         for n, row in _order_rows(sheet, rows, ctx_of):
             ctx = ctx_of(row)
