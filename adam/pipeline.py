@@ -157,7 +157,7 @@ def export_derived(spec_dir: Path, adam_dir: Path, out_dir: Path) -> list[str]:
     datasets = {name: conform_to_spec(frames[name], spec.dataset(name))
                 for name in spec.dataset_names}
     result = BuildResult(spec=spec, datasets=datasets)
-    inputs = sorted(Path(adam_dir) / f for f in (p.name for p in Path(adam_dir).glob("*.xpt")))
+    inputs = sorted(Path(adam_dir).glob("*.xpt"))
     validate_and_export(result, out_dir, inputs=inputs, spec_dir=spec_dir)
     return list(datasets)
 
