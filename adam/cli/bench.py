@@ -39,4 +39,7 @@ def bench(
     if "per_subject_time_ratio" in s:
         a, b = s["per_subject_ratio_sizes"]
         line += f"; time per subject {b:,} / {a:,}: {s['per_subject_time_ratio']:.2f}"
-    say(line + f"; peak memory {s['peak_memory_mib']:.0f} MiB -> {results}")
+    missed = [key for key, met in s["targets_met"].items() if not met]
+    line += f"; peak memory {s['peak_memory_mib']:.0f} MiB"
+    line += f"; targets missed: {', '.join(missed)}" if missed else "; all targets met"
+    say(f"{line} -> {results}")
