@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from adam.errors import InputError, Problem
 from adam.spec.model import Dataset, Spec
 
 Builder = Callable[["BuildContext"], pd.DataFrame]
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,6 +40,18 @@ class BuildContext:
     sdtm: dict[str, pd.DataFrame]
     adam: dict[str, pd.DataFrame] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    _cache: dict[str, tuple[tuple[object, ...], Any]] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: str, depends_on: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` once per build for ``key``; computed again only when an object it
+        ``depends_on`` (e.g. a frame in ``sdtm`` or ``adam``) was replaced since."""
+        known = self._cache.get(key)
+        if known is not None and len(known[0]) == len(depends_on) and all(
+                a is b for a, b in zip(known[0], depends_on)):
+            return known[1]
+        value = compute()
+        self._cache[key] = (depends_on, value)
+        return value
 
     @property
     def params(self) -> dict[str, Any]:
@@ -87,14 +100,7 @@ def check_method_coverage(spec: Spec, module: ModuleType) -> list[Problem]:
     """Every spec method has an implementation declaring exactly its variables, and vice versa."""
     derived = {mid: {name.split(".", 1)[1] for name in names}
                for mid, names in spec.derived_variables().items()}
-    problems = check_coverage(module.REGISTRY, derived)
-    return [Problem(p.message, file=spec.location(f"method:{_method_of(p.message)}")[0],
-                    variable=p.variable, severity=p.severity) for p in problems]
-
-
-def _method_of(message: str) -> str:
-    words = message.split()
-    return words[1] if len(words) > 1 else ""
+    return check_coverage(module.REGISTRY, derived, locate=lambda mid: spec.location(f"method:{mid}"))
 
 
 def copy_predecessors(df: pd.DataFrame, dataset: Dataset, sources: dict[str, pd.DataFrame]
@@ -171,11 +177,30 @@ def conform_to_spec(df: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     for var in dataset.variables:
         col = df[var.name]
         if var.is_numeric:
-            columns[var.name] = pd.to_numeric(col, errors="raise").astype("float64")
+            columns[var.name] = col if col.dtype == np.float64 else \
+                pd.to_numeric(col, errors="raise").astype("float64")
         else:
-            text = canonical_text(col, strip=False)  # text only: distinct values, shared
-            if text is None:
-                text = col.astype("str")
-                text = text.where(col.notna() & (text != ""), np.nan)
-            columns[var.name] = text
+            columns[var.name] = _as_text(col)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(df)))
+
+
+_TEXT = pd.StringDtype("python", na_value=np.nan)  # pandas' default ``str`` dtype
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """A character column as ``str``, missing and blank ("") values as NA; the values keep their
+    trailing blanks. Works on the distinct values: equal values share one string object."""
+    if col.dtype == _TEXT:  # already text: only blanks to clear
+        blank = (col == "").to_numpy(dtype=bool)
+        return col.where(~blank) if blank.any() else col
+    if col.dtype == object:
+        codes, uniques = pd.factorize(col.to_numpy(), use_na_sentinel=True)
+        distinct = np.asarray(uniques, dtype=object)
+        if pd.api.types.infer_dtype(distinct, skipna=True) in ("string", "empty"):
+            table = pd.array(np.where(distinct == "", None, distinct), dtype="str")
+            return pd.Series(table.take(codes, allow_fill=True), index=col.index)
+    text = canonical_text(col, strip=False)
+    if text is None:
+        text = col.astype("str")
+        text = text.where(col.notna() & (text != ""), np.nan)
+    return text

@@ -98,3 +98,21 @@ def test_method_coverage_finds_missing_and_unlisted_implementations():
     messages = [p.message for p in check_method_coverage(spec, module)]
     assert any("produces AVALC" in m for m in messages)
     assert any("MT.UNUSED" in m and "not a method in the spec" in m for m in messages)
+
+
+def test_build_context_caches_until_a_frame_it_depends_on_is_replaced():
+    from adam.engine import BuildContext
+
+    ce = pd.DataFrame({"X": [1]})
+    ctx = BuildContext(spec=None, sdtm={"CE": ce})  # type: ignore[arg-type]
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(ctx.sdtm["CE"])
+
+    assert ctx.cached("n", (ctx.sdtm["CE"],), compute) == 1
+    assert ctx.cached("n", (ctx.sdtm["CE"],), compute) == 1 and len(calls) == 1  # reused
+    ctx.sdtm["CE"] = pd.DataFrame({"X": [1, 2]})  # an equal-looking but new frame: recomputed
+    assert ctx.cached("n", (ctx.sdtm["CE"],), compute) == 2 and len(calls) == 2
+    assert ctx.cached("other", (ctx.sdtm["CE"],), compute) == 2 and len(calls) == 3  # per key

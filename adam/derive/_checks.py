@@ -189,25 +189,85 @@ def sort_spec(order: Sequence[OrderItem] | None) -> tuple[list[str], list[bool]]
     return cols, asc
 
 
+def factorize(values: pd.Series | np.ndarray, *, sort: bool = False, use_na_sentinel: bool = True
+              ) -> tuple[np.ndarray, Any]:
+    """:func:`pandas.factorize`, faster on text that comes in runs of equal values (records sorted
+    by subject): only the first value of each run is hashed."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype == object and len(arr) > 1:
+        try:
+            change = np.r_[True, arr[1:] != arr[:-1]]
+        except (TypeError, ValueError):  # e.g. pd.NA, which has no truth value
+            change = None
+        if change is not None and change.dtype == bool:
+            starts = np.flatnonzero(change)
+            codes, uniques = pd.factorize(arr[starts], sort=sort, use_na_sentinel=use_na_sentinel)
+            return np.repeat(codes, np.diff(np.r_[starts, len(arr)])), uniques
+    return pd.factorize(values, sort=sort, use_na_sentinel=use_na_sentinel)
+
+
+def sort_key(values: pd.Series, ascending: bool = True) -> np.ndarray:
+    """A numeric array that sorts (with a stable sort) like ``values``, missing values last in
+    either direction: numbers as they are (negated when descending), anything else as the rank
+    of its distinct value."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        key = values.to_numpy(dtype=np.float64 if dtype.kind == "f" else np.int64)
+        return key if ascending else -key
+    codes, uniques = factorize(values, sort=True)  # -1: missing
+    n = len(uniques)
+    return np.where(codes < 0, n, codes) if ascending else n - 1 - codes
+
+
+def adjacent_equal(key: np.ndarray) -> np.ndarray:
+    """For a sort key in sorted order: whether each record equals the one before it (missing
+    equals missing)."""
+    same = key[1:] == key[:-1]
+    if key.dtype.kind == "f":
+        same |= np.isnan(key[1:]) & np.isnan(key[:-1])
+    return same
+
+
 def sorted_positions(df: pd.DataFrame, by: Sequence[str], order: Sequence[OrderItem] | None = None) -> np.ndarray:
     """Row positions sorted by ``by`` then ``order`` (stable; missing values last, as in dplyr)."""
     cols, asc = sort_spec(order)
-    keys = list(by) + cols
+    keys = [sort_key(df[c]) for c in by] + [sort_key(df[c], a) for c, a in zip(cols, asc)]
     if not keys:
         return np.arange(len(df))
-    tmp = df[keys].reset_index(drop=True)
-    tmp.columns = [f"k{i}" for i in range(len(keys))]
-    return (
-        tmp.sort_values(list(tmp.columns), ascending=[True] * len(by) + asc, kind="stable", na_position="last")
-        .index.to_numpy()
-    )
+    return np.lexsort(keys[::-1])
 
 
 def group_codes(df: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
-    """One integer per by-group (missing keys form their own group)."""
-    if not by:
-        return np.zeros(len(df), dtype=np.int64)
-    return df.groupby(list(by), sort=False, dropna=False).ngroup().to_numpy()
+    """One integer per by-group, numbered in order of first appearance (missing keys form their
+    own group)."""
+    codes = np.zeros(len(df), dtype=np.int64)
+    for i, col in enumerate(by):
+        col_codes, uniques = factorize(df[col], use_na_sentinel=False)
+        codes = col_codes if i == 0 else pd.factorize(codes * len(uniques) + col_codes)[0]
+    return codes.astype(np.int64, copy=False)
+
+
+def shared_codes(left: pd.DataFrame, left_keys: Sequence[str], right: pd.DataFrame,
+                 right_keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the key values of two frames, equal where the keys are equal (missing
+    equals missing, as in a merge)."""
+    n = len(left)
+    codes = np.zeros(n + len(right), dtype=np.int64)
+    for i, (lk, rk) in enumerate(zip(left_keys, right_keys)):
+        lv, rv = left[lk].to_numpy(), right[rk].to_numpy()
+        if lv.dtype != rv.dtype and object in (lv.dtype, rv.dtype):
+            lv, rv = lv.astype(object), rv.astype(object)
+        col_codes, uniques = factorize(np.concatenate([lv, rv]), use_na_sentinel=False)
+        codes = col_codes if i == 0 else pd.factorize(codes * len(uniques) + col_codes)[0]
+    codes = codes.astype(np.int64, copy=False)
+    return codes[:n], codes[n:]
+
+
+def take_values(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    """The values at ``positions`` (-1: missing), promoted as a left join would (integers with a
+    missing value become floats); a new Series with a default index."""
+    taken = pd.api.extensions.take(values.array, positions, allow_fill=True)
+    return pd.Series(taken)
 
 
 def record_label(df: pd.DataFrame, positions: Iterable[int], keys: Sequence[str] | None = None) -> list[str]:
@@ -246,13 +306,12 @@ def flag_values(mask: np.ndarray, true_value: Any, false_value: Any, missing: np
     """A flag column from a boolean mask: true_value / false_value, missing where ``missing``."""
     values = [true_value, false_value] + ([missing_value] if missing is not None else [])
     is_str = all(v is None or isinstance(v, str) for v in values)
-    if is_str:
-        out = np.full(len(mask), None, dtype=object)
-        out[mask] = true_value
-        out[~mask] = false_value
+    if is_str:  # a text column taken from its three possible values
+        choice = np.where(mask, 0, 1)
         if missing is not None:
-            out[missing] = missing_value
-        return pd.Series(out, dtype="str", index=index)
+            choice[missing] = 2
+        table = pd.array(values + [None] * (3 - len(values)), dtype="str")
+        return pd.Series(table.take(choice), index=index)
     num = np.where(mask, np.nan if true_value is None else true_value,
                    np.nan if false_value is None else false_value).astype(float)
     if missing is not None:

@@ -9,7 +9,9 @@ component after the first missing one is ignored, so ``2003---17`` is the year 2
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -122,54 +124,92 @@ def days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- parsing
 
 
-def _parse(values: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
-    """Components (float, NaN missing) and a reason string per record ("" when valid).
+_DTC_PATTERN = re.compile(_DTC)
+_NO_MATCH = (None,) * len(_COMPONENTS)
 
-    Each distinct value is parsed once (dates repeat a lot), then spread back to the records.
+
+@dataclass(frozen=True)
+class _Parsed:
+    """--DTC values parsed once per distinct value (dates repeat a lot).
+
+    ``codes`` gives each record's row of the per-value arrays ``comps`` (component -> float
+    array, NaN missing) and ``reason`` ("" when valid); their last row stands for missing values.
     """
+
+    codes: np.ndarray
+    comps: dict[str, np.ndarray]
+    reason: np.ndarray
+
+
+def _parse(values: pd.Series) -> _Parsed:
+    """Parse the distinct values of a --DTC column and map every record to its value's row."""
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     # one extra all-missing row at the end stands for missing values (code -1)
-    u = pd.Series(list(uniques) + [None], dtype="str")
-    u_comps, u_reason = _parse_unique(u)
-    take = np.where(codes < 0, len(u) - 1, codes)
-    comps = pd.DataFrame({c: u_comps[c].to_numpy()[take] for c in _COMPONENTS}, index=values.index)
-    return comps, u_reason[take]
+    texts = pd.Series(list(uniques) + [None], dtype="str")
+    comps, reason = _parse_unique(texts)
+    return _Parsed(np.where(codes < 0, len(texts) - 1, codes), comps, reason)
 
 
-def _parse_unique(values: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
-    text = values.astype("str").str.strip()
-    blank = text.isna() | (text == "")
-    parts = text.str.extract(_DTC)
+def _complete_dates(text: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the values written exactly ``YYYY-MM-DD`` in ASCII digits (the common case,
+    read with array arithmetic instead of a pattern match each) and their year, month, day."""
+    lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+    cand = np.flatnonzero(lengths == 10)
+    chars = np.array([text[i] for i in cand], dtype="<U10").view(np.uint32).reshape(len(cand), 10)
+    digit = chars.astype(np.int64) - ord("0")
+    is_digit = (digit >= 0) & (digit <= 9)
+    ok = is_digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
+    digit = digit[ok]
+    ymd = np.column_stack([digit[:, 0] * 1000 + digit[:, 1] * 100 + digit[:, 2] * 10 + digit[:, 3],
+                           digit[:, 5] * 10 + digit[:, 6], digit[:, 8] * 10 + digit[:, 9]])
+    return cand[ok], ymd.astype(float)
+
+
+def _parse_unique(values: pd.Series) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Components and reason ("" when valid) of each (distinct) value."""
+    text = values.str.strip().to_numpy(dtype=object)
+    blank = pd.isna(text) | (text == "")
     n = len(text)
+    texts = np.where(blank, "", text).tolist()
+    numbers = np.full((n, len(_COMPONENTS)), np.nan)  # NaN: component absent or "-"
+    matched = np.zeros(n, dtype=bool)
+    fast, ymd = _complete_dates(texts)
+    numbers[fast, :3] = ymd
+    matched[fast] = True
+    rest = np.flatnonzero(~blank & ~matched)
+    if len(rest):  # other forms: one regular expression match each
+        groups = [m.groups() if (m := _DTC_PATTERN.match(texts[i])) else _NO_MATCH for i in rest]
+        parts = np.array(groups, dtype=object).reshape(len(rest), len(_COMPONENTS))
+        matched[rest] = ~pd.isna(parts[:, 0])
+        for i in range(len(_COMPONENTS)):
+            col = parts[:, i]
+            numbers[rest, i] = pd.to_numeric(np.where(col == "-", None, col), errors="coerce").astype(float)
     reason = np.full(n, "", dtype=object)
-    unmatched = (~blank & parts["Y"].isna()).to_numpy()
-    reason[unmatched] = "not an ISO 8601 date/time"
+    reason[~blank & ~matched] = "not an ISO 8601 date/time"
 
     comps = {}
     present = np.ones(n, dtype=bool)
-    for key, name in zip("YMDhms", _COMPONENTS):
-        col = parts[key]
-        num = pd.to_numeric(col.where(col != "-"), errors="coerce").to_numpy(dtype=float)
+    for i, name in enumerate(_COMPONENTS):
+        num = numbers[:, i]
         # everything after the first missing component is ignored
         present = present & ~np.isnan(num)
         comps[name] = np.where(present, num, np.nan)
-    comps = pd.DataFrame(comps, index=values.index)
 
-    y, mo, d = comps["year"].to_numpy(), comps["month"].to_numpy(), comps["day"].to_numpy()
-    h, mi, s = comps["hour"].to_numpy(), comps["minute"].to_numpy(), comps["second"].to_numpy()
+    y, mo, d = comps["year"], comps["month"], comps["day"]
+    h, mi, sec = comps["hour"], comps["minute"], comps["second"]
     dim = days_in_month(y, np.where((mo >= 1) & (mo <= 12), mo, np.nan))
     checks = [
         (~np.isnan(mo) & ((mo < 1) | (mo > 12)), "month out of range 01-12"),
         (~np.isnan(d) & ~np.isnan(dim) & ((d < 1) | (d > dim)), "day out of range for the month"),
         (~np.isnan(h) & (h > 23), "hour out of range 00-23"),
         (~np.isnan(mi) & (mi > 59), "minute out of range 00-59"),
-        (~np.isnan(s) & (s >= 60), "second out of range 00-59"),
+        (~np.isnan(sec) & (sec >= 60), "second out of range 00-59"),
     ]
     for bad, why in checks:
         reason[bad & (reason == "")] = why
     invalid = reason != ""
-    if invalid.any():
-        comps.loc[invalid, :] = np.nan
+    for name in _COMPONENTS:
+        comps[name][invalid] = np.nan
     return comps, reason
 
 
@@ -192,16 +232,17 @@ def parse_dtc(
     """
     if not isinstance(values, pd.Series):
         values = pd.Series(values)
-    comps, reason = _parse(values)
-    _raise_invalid(values, reason, variable, dataset_name, records)
-    return comps
+    parsed = _parse(values)
+    _raise_invalid(values, parsed, variable, dataset_name, records)
+    return pd.DataFrame({c: parsed.comps[c][parsed.codes] for c in _COMPONENTS}, index=values.index)
 
 
-def _raise_invalid(values: pd.Series, reason: np.ndarray, variable: str, dataset_name: str | None,
+def _raise_invalid(values: pd.Series, parsed: _Parsed, variable: str, dataset_name: str | None,
                    records: pd.DataFrame | None) -> None:
-    bad = np.flatnonzero(reason != "")
-    if not len(bad):
+    if not (parsed.reason != "").any():
         return
+    reason = parsed.reason[parsed.codes]
+    bad = np.flatnonzero(reason != "")
     frame = records if records is not None else pd.DataFrame(index=values.index)
     labels = record_label(frame, bad)
     raw = values.to_numpy(dtype=object)
@@ -215,33 +256,31 @@ def _raise_invalid(values: pd.Series, reason: np.ndarray, variable: str, dataset
 # --------------------------------------------------------------------------- imputation
 
 
-_DATE_LEVEL_NAMES = np.array(["n", "D", "M", "Y"], dtype=object)
+# level codes: positions in _DATE_LEVELS / _DTM_LEVELS
+_DATE_TO_DTM_LEVEL = np.array([_DTM_LEVELS.index(name) for name in _DATE_LEVELS])
 
 
-def _date_level(comps: pd.DataFrame) -> np.ndarray:
-    """Which date part is missing first: 'n' complete, 'D' day, 'M' month, 'Y' year/all."""
-    y = comps["year"].to_numpy()
-    m = comps["month"].to_numpy()
-    d = comps["day"].to_numpy()
-    return _DATE_LEVEL_NAMES[np.select([np.isnan(y), np.isnan(m), np.isnan(d)], [3, 2, 1], 0)]
+def _date_level(comps: dict[str, np.ndarray]) -> np.ndarray:
+    """Which date part is missing first, as a position in _DATE_LEVELS: 0 complete, 1 day,
+    2 month, 3 year (or all)."""
+    y, m, d = comps["year"], comps["month"], comps["day"]
+    return np.select([np.isnan(y), np.isnan(m), np.isnan(d)], [3, 2, 1], 0)
 
 
-def _rank(level: np.ndarray, levels: Sequence[str]) -> np.ndarray:
-    """Position of each level name in ``levels`` (vectorized; levels are few)."""
-    out = np.zeros(len(level), dtype=np.int64)
-    for i, name in enumerate(levels):
-        out[level == name] = i
-    return out
+def _level_text(level: np.ndarray, show: np.ndarray, names: Sequence[str | None], index: pd.Index
+                ) -> pd.Series:
+    """A text column holding ``names[level]`` where ``show`` holds, missing elsewhere."""
+    table = pd.array(list(names), dtype="str")
+    return pd.Series(table.take(np.where(show, level, -1), allow_fill=True), index=index)
 
 
-def _impute_date(comps: pd.DataFrame, level: np.ndarray, allowed: np.ndarray, date_imputation: str
+def _impute_date(comps: dict[str, np.ndarray], level: np.ndarray, allowed: np.ndarray, date_imputation: str
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Imputed SAS date and the range [lo, hi] of dates the partial value allows."""
-    y = comps["year"].to_numpy()
-    m = comps["month"].to_numpy()
-    d = comps["day"].to_numpy()
-    miss_m = level == "M"
-    miss_d = (level == "M") | (level == "D")
+    """Imputed SAS date and the range [lo, hi] of dates the partial value allows (``level``:
+    position in _DATE_LEVELS)."""
+    y, m, d = comps["year"], comps["month"], comps["day"]
+    miss_m = level == 2
+    miss_d = (level == 2) | (level == 1)
     lo_m = np.where(miss_m, 1.0, m)
     hi_m = np.where(miss_m, 12.0, m)
     lo = ymd_to_sas(y, lo_m, np.where(miss_d, 1.0, d))
@@ -261,7 +300,7 @@ def _impute_date(comps: pd.DataFrame, level: np.ndarray, allowed: np.ndarray, da
         dd = np.where(miss_m, dd_m, dd_d)
         imp_d = np.where(miss_d, np.minimum(dd, days_in_month(y, imp_m)), d)
     imputed = ymd_to_sas(y, imp_m, imp_d)
-    year_missing = level == "Y"
+    year_missing = level == 3
     lo[year_missing] = -np.inf
     hi[year_missing] = np.inf
     imputed[~allowed] = np.nan
@@ -378,21 +417,28 @@ def derive_vars_dt(
                    min_dates, max_dates, flag_imputation, ("auto", "date", "none"), "numeric (SAS date)")
     chk.raise_if_any()
 
-    comps = parse_dtc(df[dtc], variable=dtc, dataset_name=dataset_name, records=df)
-    level = _date_level(comps)
-    allowed = _rank(level, _DATE_LEVELS) <= _DATE_LEVELS.index(highest_imputation)
-    imputed, lo, hi = _impute_date(comps, level, allowed, date_imputation)
-    partial = level != "n"
+    # imputation works on the distinct values; only the min/max dates are per record
+    parsed = _parse(df[dtc])
+    _raise_invalid(df[dtc], parsed, dtc, dataset_name, df)
+    u_level = _date_level(parsed.comps)
+    u_allowed = u_level <= _DATE_LEVELS.index(highest_imputation)
+    u_imputed, u_lo, u_hi = _impute_date(parsed.comps, u_level, u_allowed, date_imputation)
+    codes = parsed.codes
+    level = u_level[codes]
+    partial = level != 0
+    value = u_imputed[codes]
     mins = [df[c].to_numpy(dtype=float) for c in as_list(min_dates)]
     maxs = [df[c].to_numpy(dtype=float) for c in as_list(max_dates)]
-    value = _bound(imputed, lo, hi, partial & allowed, (level == "Y") & allowed, mins, maxs, date_imputation)
+    if mins or maxs:
+        allowed = u_allowed[codes]
+        value = _bound(value, u_lo[codes], u_hi[codes], partial & allowed, (level == 3) & allowed, mins, maxs,
+                       date_imputation)
 
     out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[f"{new_vars_prefix}DT"] = value
     make_flag = flag_imputation == "date" or (flag_imputation == "auto" and highest_imputation != "n")
     if make_flag:
-        flag = np.where(partial & ~np.isnan(value), level, None)
-        out[f"{new_vars_prefix}DTF"] = pd.Series(flag, index=df.index, dtype="str")
+        out[f"{new_vars_prefix}DTF"] = _level_text(level, partial & ~np.isnan(value), _DATE_LEVELS, df.index)
     return out
 
 
@@ -456,34 +502,40 @@ def derive_vars_dtm(
             chk.fail(f"argument time_imputation must be 'first', 'last' or 'hh:mm:ss'; got {time_imputation!r}")
     chk.raise_if_any()
 
-    comps = parse_dtc(df[dtc], variable=dtc, dataset_name=dataset_name, records=df)
+    # imputation works on the distinct values; only the min/max dates are per record
+    parsed = _parse(df[dtc])
+    _raise_invalid(df[dtc], parsed, dtc, dataset_name, df)
+    comps = parsed.comps
     date_level = _date_level(comps)
-    h, mi, s = comps["hour"].to_numpy(), comps["minute"].to_numpy(), comps["second"].to_numpy()
-    level = np.where(
-        date_level != "n", date_level,
-        np.select([np.isnan(h), np.isnan(mi), np.isnan(s)], ["h", "m", "s"], "n").astype(object),
-    )
-    allowed = _rank(level, _DTM_LEVELS) <= _DTM_LEVELS.index(highest_imputation)
+    h, mi, s = comps["hour"], comps["minute"], comps["second"]
+    time_level = np.select([np.isnan(h), np.isnan(mi), np.isnan(s)], [3, 2, 1], 0)  # h, m, s
+    level = np.where(date_level != 0, _DATE_TO_DTM_LEVEL[date_level], time_level)
+    allowed = level <= _DTM_LEVELS.index(highest_imputation)
 
-    date_allowed = allowed & (date_level != "n") | (date_level == "n")
+    date_allowed = allowed & (date_level != 0) | (date_level == 0)
     day, dlo, dhi = _impute_date(comps, date_level, date_allowed, date_imputation)
-    date_imputed = date_level != "n"
+    date_imputed = date_level != 0
     hour_imp = date_imputed | np.isnan(h)
     min_imp = hour_imp | np.isnan(mi)
     sec_imp = min_imp | np.isnan(s)
     hh = np.where(hour_imp, t_h, h)
     mm = np.where(min_imp, t_m, mi)
     ss = np.where(sec_imp, t_s, s)
-    value = day * SECONDS_PER_DAY + hh * 3600 + mm * 60 + ss
-    lo = dlo * SECONDS_PER_DAY + np.where(hour_imp, 0, h) * 3600 + np.where(min_imp, 0, mi) * 60 + np.where(
-        sec_imp, 0, s)
-    hi = dhi * SECONDS_PER_DAY + np.where(hour_imp, 23, h) * 3600 + np.where(min_imp, 59, mi) * 60 + np.where(
-        sec_imp, 59, s)
-    value[~allowed] = np.nan
-    partial = (level != "n") & allowed
+    u_value = day * SECONDS_PER_DAY + hh * 3600 + mm * 60 + ss
+    u_value[~allowed] = np.nan
+    codes = parsed.codes
+    value = u_value[codes]
     mins = [df[c].to_numpy(dtype=float) for c in as_list(min_dates)]
     maxs = [df[c].to_numpy(dtype=float) for c in as_list(max_dates)]
-    value = _bound(value, lo, hi, partial, (date_level == "Y") & allowed, mins, maxs, date_imputation)
+    if mins or maxs:
+        lo = dlo * SECONDS_PER_DAY + np.where(hour_imp, 0, h) * 3600 + np.where(min_imp, 0, mi) * 60 + np.where(
+            sec_imp, 0, s)
+        hi = dhi * SECONDS_PER_DAY + np.where(hour_imp, 23, h) * 3600 + np.where(min_imp, 59, mi) * 60 + np.where(
+            sec_imp, 59, s)
+        partial = (level != 0) & allowed
+        year_missing = (date_level == 3) & allowed
+        value = _bound(value, lo[codes], hi[codes], partial[codes], year_missing[codes], mins, maxs,
+                       date_imputation)
 
     out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[f"{new_vars_prefix}DTM"] = value
@@ -492,11 +544,10 @@ def derive_vars_dtm(
         flag_imputation == "auto" and highest_imputation in ("D", "M", "Y"))
     time_flag = flag_imputation in ("time", "both") or (flag_imputation == "auto" and highest_imputation != "n")
     if date_flag:
-        dtf = np.where(date_imputed & have, date_level, None)
-        out[f"{new_vars_prefix}DTF"] = pd.Series(dtf, index=df.index, dtype="str")
+        out[f"{new_vars_prefix}DTF"] = _level_text(date_level[codes], date_imputed[codes] & have, _DATE_LEVELS,
+                                                   df.index)
     if time_flag:
         sec_flag = sec_imp & (not ignore_seconds_flag)
-        tmf = np.select([hour_imp, min_imp, sec_flag], ["H", "M", "S"], "").astype(object)
-        tmf[(tmf == "") | ~have] = None
-        out[f"{new_vars_prefix}TMF"] = pd.Series(tmf, index=df.index, dtype="str")
+        tmf = np.select([hour_imp, min_imp, sec_flag], [1, 2, 3], 0)[codes]
+        out[f"{new_vars_prefix}TMF"] = _level_text(tmf, (tmf > 0) & have, (None, "H", "M", "S"), df.index)
     return out

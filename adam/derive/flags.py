@@ -10,8 +10,8 @@ import pandas as pd
 
 from adam.console import log
 from adam.derive._checks import (
-    Checker, Filter, OrderItem, as_list, evaluate_filter, flag_values, group_codes, key_examples, record_label,
-    sort_spec, sorted_positions,
+    Checker, Filter, OrderItem, adjacent_equal, as_list, evaluate_filter, flag_values, group_codes, key_examples,
+    record_label, sort_key, sort_spec, sorted_positions,
 )
 from adam.derive._sequence import forward_confirm
 from adam.errors import InputError, Problem
@@ -74,27 +74,40 @@ def derive_var_extreme_flag(
 
 def _extreme(df: pd.DataFrame, cand: np.ndarray, by: list[str], order, mode: str, fn: str,
              check_type: str = "none") -> np.ndarray:
-    """Boolean: the first/last candidate of each group."""
+    """Boolean: the first/last candidate of each group.
+
+    One stable sort of the candidates by the by_vars and order keys; a group starts where a
+    by_vars key differs from the record before, and ties are records equal in every key.
+    """
     flag = np.zeros(len(df), dtype=bool)
     cand_pos = np.flatnonzero(cand)
     if not len(cand_pos):
         return flag
-    cols, _ = sort_spec(order)
+    cols, asc = sort_spec(order)
     sub = df[list(dict.fromkeys(by + cols))].iloc[cand_pos]  # only the columns sorted and grouped on
+    keys = [sort_key(sub[c]) for c in by] + [sort_key(sub[c], a) for c, a in zip(cols, asc)]
+    pos = np.lexsort(keys[::-1])
+    keys = [k[pos] for k in keys]
+    same_group = np.ones(len(pos) - 1, dtype=bool)
+    for key in keys[:len(by)]:
+        same_group &= adjacent_equal(key)
     if check_type != "none":
-        dup = sub.duplicated(by + cols, keep=False).to_numpy()
-        if dup.any():
+        tied = same_group.copy()
+        for key in keys[len(by):]:
+            tied &= adjacent_equal(key)
+        if tied.any():
+            dup = np.zeros(len(pos), dtype=bool)
+            dup[pos[1:][tied]] = True
+            dup[pos[:-1][tied]] = True
             msg = (f"{fn}: by_vars and order ({', '.join(by + cols)}) do not identify records; "
                    f"e.g. {key_examples(sub, by + cols, dup)}")
             if check_type == "error":
                 raise InputError(Problem(msg, variable=", ".join(by + cols)))
             log.warning(msg)
-    pos = sorted_positions(sub, by, order)
-    codes = group_codes(sub, by)[pos]
     if mode == "first":
-        pick = np.r_[True, codes[1:] != codes[:-1]]
+        pick = np.r_[True, ~same_group]
     else:
-        pick = np.r_[codes[1:] != codes[:-1], True]
+        pick = np.r_[~same_group, True]
     flag[cand_pos[pos[pick]]] = True
     return flag
 

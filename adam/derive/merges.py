@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from adam.derive._checks import (
-    Checker, Filter, OrderItem, evaluate_filter, flag_values, key_examples, sorted_positions,
+    Checker, Filter, OrderItem, evaluate_filter, flag_values, key_examples, shared_codes, sort_key, sort_spec,
+    take_values,
 )
 from adam.errors import InputError, Problem
 
@@ -53,33 +55,41 @@ def _new_var_map(new_vars: Sequence[str] | Mapping[str, str] | None, add: pd.Dat
     return {c: c for c in new_vars}
 
 
-def _prepare_add(function: str, add: pd.DataFrame, right: list[str], filter_add: Filter,
-                 order: Sequence[OrderItem] | None, mode: str | None, add_name: str) -> pd.DataFrame:
-    """dataset_add filtered, reduced to one record per key (mode) or checked to be unique."""
-    keep = evaluate_filter(add, filter_add, "filter_add", function)
-    sub = add.loc[keep]
+def _selected_records(function: str, add: pd.DataFrame, right: list[str], keep: np.ndarray,
+                      add_codes: np.ndarray, order: Sequence[OrderItem] | None, mode: str | None,
+                      add_name: str) -> np.ndarray:
+    """Positions of the dataset_add records kept by filter_add, one per key: the first/last by
+    ``order`` (mode), or the only one (an error names duplicated keys)."""
+    rows = np.flatnonzero(keep)
+    codes = add_codes[rows]
     if mode is not None:
-        pos = sorted_positions(sub, right, order)
-        sub = sub.iloc[pos]
-        sub = sub.loc[~sub.duplicated(right, keep="first" if mode == "first" else "last").to_numpy()]
-    else:
-        dup = sub.duplicated(right, keep=False).to_numpy()
-        if dup.any():
-            raise InputError(Problem(
-                f"{function}: {add_name} has more than one record per by_vars ({', '.join(right)}) after "
-                f"filter_add; give mode='first'/'last' with order, or a stricter filter_add. "
-                f"Duplicated keys, e.g.: {key_examples(sub, right, dup)}",
-                dataset=add_name, variable=", ".join(right)))
-    return sub
+        cols, asc = sort_spec(order)
+        sub = add.iloc[rows]
+        keys = [codes] + [sort_key(sub[c], a) for c, a in zip(cols, asc)]
+        pos = np.lexsort(keys[::-1])
+        sorted_codes = codes[pos]
+        new_key = sorted_codes[1:] != sorted_codes[:-1]
+        pick = np.r_[True, new_key] if mode == "first" else np.r_[new_key, True]
+        return rows[pos[pick]] if len(rows) else rows
+    counts = np.bincount(codes) if len(codes) else np.zeros(0, dtype=np.int64)
+    dup = counts[codes] > 1
+    if dup.any():
+        sub = add.iloc[rows]
+        raise InputError(Problem(
+            f"{function}: {add_name} has more than one record per by_vars ({', '.join(right)}) after "
+            f"filter_add; give mode='first'/'last' with order, or a stricter filter_add. "
+            f"Duplicated keys, e.g.: {key_examples(sub, right, dup)}",
+            dataset=add_name, variable=", ".join(right)))
+    return rows
 
 
-def _left_join(df: pd.DataFrame, right_frame: pd.DataFrame, left: list[str], right: list[str]) -> pd.DataFrame:
-    """Left join preserving df's rows and order; right_frame is unique on ``right``."""
-    right_frame = right_frame.rename(columns=dict(zip(right, left)))
-    base = df[left].reset_index(drop=True)
-    merged = base.merge(right_frame, how="left", on=left, sort=False, validate="many_to_one")
-    merged.index = df.index
-    return merged
+def _matches(df_codes: np.ndarray, add_codes: np.ndarray, records: np.ndarray) -> np.ndarray:
+    """For each df record, the index in ``records`` (dataset_add positions with unique keys) of
+    the record with the same key codes; -1 when there is none."""
+    n_codes = max(int(df_codes.max(initial=-1)), int(add_codes.max(initial=-1))) + 1
+    lookup = np.full(n_codes, -1, dtype=np.int64)
+    lookup[add_codes[records]] = np.arange(len(records))
+    return lookup[df_codes]
 
 
 def derive_vars_merged(
@@ -142,19 +152,17 @@ def derive_vars_merged(
                 chk.fail(f"argument missing_values: {k} is not one of the new variables", variable=k)
     chk.raise_if_any()
 
-    sub = _prepare_add(fn, dataset_add, right, filter_add, order, mode, dataset_add_name)
-    cols = list(mapping.items())
-    right_frame = pd.DataFrame({rk: sub[rk].to_numpy() for rk in right})
-    for new, old in cols:
-        right_frame[new] = sub[old].to_numpy()
-    marker = "__adam_found__"
-    right_frame[marker] = True
-    merged = _left_join(df, right_frame, left, right)
-    found = merged[marker].fillna(False).to_numpy(dtype=bool)
+    keep = evaluate_filter(dataset_add, filter_add, "filter_add", fn)
+    df_codes, add_codes = shared_codes(df, left, dataset_add, right)
+    records = _selected_records(fn, dataset_add, right, keep, add_codes, order, mode, dataset_add_name)
+    selected = _matches(df_codes, add_codes, records)
+    found = selected >= 0
 
     out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
-    for new, old in cols:
-        values = merged[new]
+    for new, old in mapping.items():
+        # the selected records' values as a plain array, typed as the right side of a merge would be
+        values = take_values(pd.Series(dataset_add[old].to_numpy()[records]), selected)
+        values.index = df.index
         if missing_values and new in missing_values:
             values = values.where(found, missing_values[new])
         out[new] = values
@@ -200,14 +208,11 @@ def derive_var_merged_exist_flag(
     chk.raise_if_any()
 
     keep = evaluate_filter(dataset_add, filter_add, "filter_add", fn)
-    sub = dataset_add.loc[keep, right].reset_index(drop=True)
-    cond = evaluate_filter(dataset_add, condition, "condition", fn)[keep]
-    sub["__hit"] = cond
-    summary = sub.groupby(right, sort=False, dropna=False)["__hit"].any().reset_index()
-    summary["__any"] = True
-    merged = _left_join(df, summary, left, right)
-    hit = merged["__hit"].fillna(False).to_numpy(dtype=bool)
-    exists = merged["__any"].fillna(False).to_numpy(dtype=bool)
+    cond = evaluate_filter(dataset_add, condition, "condition", fn) & keep
+    df_codes, add_codes = shared_codes(df, left, dataset_add, right)
+    n_codes = max(int(df_codes.max(initial=-1)), int(add_codes.max(initial=-1))) + 1
+    exists = np.bincount(add_codes[keep], minlength=n_codes)[df_codes] > 0
+    hit = np.bincount(add_codes[cond], minlength=n_codes)[df_codes] > 0
     out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     out[new_var] = flag_values(hit, true_value, false_value, missing=~exists, missing_value=missing_value,
                                index=df.index)
@@ -258,26 +263,23 @@ def derive_vars_merged_summary(
     chk.raise_if_any()
 
     keep = evaluate_filter(dataset_add, filter_add, "filter_add", fn)
+    df_codes, add_codes = shared_codes(df, left, dataset_add, right)
     sub = dataset_add.loc[keep].reset_index(drop=True)
-    grouped = sub.groupby(right, sort=False, dropna=False)
-    parts = []
+    grouped = sub.groupby(add_codes[keep], sort=False)  # integer key codes: same groups as the keys
+    exists = np.isin(df_codes, add_codes[keep])
+    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
     for new, (col, func) in new_vars.items():
         if func in ("count", "n"):
             s = grouped.size() if col is None else grouped[col].count()
         else:
             s = grouped[col].agg(func)
-        parts.append(s.rename(new))
-    summary = pd.concat(parts, axis=1).reset_index() if len(sub) else pd.DataFrame(
-        {**{rk: sub[rk] for rk in right}, **{new: pd.Series(dtype=float) for new in new_vars}})
-    summary["__any"] = True
-    merged = _left_join(df, summary, left, right)
-    exists = merged["__any"].fillna(False).to_numpy(dtype=bool)
-    out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
-    for new in new_vars:
-        values = merged[new]
+        if not len(sub):
+            s = s.astype(float)
+        values = s.reindex(df_codes)
+        values.index = df.index
         if missing_values and new in missing_values:
             values = values.where(exists, missing_values[new])
-        if new_vars[new][1] in ("count", "n", "nunique") and not values.isna().any():
+        if func in ("count", "n", "nunique") and not values.isna().any():
             values = values.astype("int64")
         out[new] = values
     return out

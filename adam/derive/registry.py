@@ -115,7 +115,8 @@ class MethodRegistry:
 
 
 def check_coverage(registry: MethodRegistry, derived: Mapping[str, Iterable[str]],
-                   unused: str = "error") -> list[Problem]:
+                   unused: str = "error",
+                   locate: Callable[[str], tuple[str | None, int | None]] | None = None) -> list[Problem]:
     """Compare a registry with the spec's methods.
 
     ``derived`` maps each spec method id to the variables the spec derives with it. Problems:
@@ -124,22 +125,28 @@ def check_coverage(registry: MethodRegistry, derived: Mapping[str, Iterable[str]
         "warning", e.g. when one registry serves several specs);
       - an implementation producing a variable the spec does not list for that method;
       - a variable the spec lists for a method whose implementation does not produce it.
-    Returns the problems sorted by method id (empty when everything matches).
+    Returns the problems sorted by method id (empty when everything matches). ``locate`` gives
+    the (file, line) where a spec method is written, for the problems about that method.
     """
     problems: list[Problem] = []
+
+    def where(mid: str) -> dict:
+        file, line = locate(mid) if locate is not None else (None, None)
+        return {"file": file, "line": line}
+
     spec = {mid: set([vars_] if isinstance(vars_, str) else vars_) for mid, vars_ in derived.items()}
     for mid in sorted(spec):
         if mid not in registry:
             problems.append(Problem(f"method {mid} has no registered implementation",
-                                    variable=", ".join(sorted(spec[mid])) or None))
+                                    variable=", ".join(sorted(spec[mid])) or None, **where(mid)))
             continue
         produced = set(registry.get(mid).variables)
         for var in sorted(produced - spec[mid]):
             problems.append(Problem(f"method {mid} produces {var}, which the spec does not list for it",
-                                    variable=var))
+                                    variable=var, **where(mid)))
         for var in sorted(spec[mid] - produced):
             problems.append(Problem(f"the spec derives {var} with method {mid}, whose implementation does not "
-                                    "produce it", variable=var))
+                                    "produce it", variable=var, **where(mid)))
     for method in registry.methods():
         if method.method_id not in spec:
             problems.append(Problem(f"implementation {method.method_id} is not a method in the spec",

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, sorted_positions
+from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, shared_codes, sorted_positions
 from adam.derive.timing import derive_vars_duration
+from adam.errors import InputError, Problem
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def derive_param_tte(
                     value_cols.append(name)
             parts.append(part)
     cand = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=by + ["ADT", "CNSR"])
-    cand = cand.merge(subjects, on=by, how="inner", sort=False)
+    cand = _with_subject(cand, subjects, by)
     cand = cand.loc[cand["ADT"].notna() & (cand["ADT"] >= cand["STARTDT"])].reset_index(drop=True)
     # earliest event first; for censoring the latest date first
     cand["__key"] = np.where(cand["__kind"] == 0, cand["ADT"], -cand["ADT"])
@@ -175,6 +176,22 @@ def derive_param_tte(
     for name, value in (set_values_to or {}).items():
         out[name] = value
     return out
+
+
+def _with_subject(cand: pd.DataFrame, subjects: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Candidate records of the subjects (an inner join on ``by``, candidates' order kept) with
+    the subjects' STARTDT and __subj; subjects have one record each."""
+    cand_codes, subject_codes = shared_codes(cand, by, subjects, by)
+    if len(np.unique(subject_codes)) < len(subject_codes):
+        raise InputError(Problem(f"derive_param_tte: dataset_adsl has more than one record per "
+                                 f"{', '.join(by)}", dataset="adsl", variable=", ".join(by)))
+    lookup = np.full(max(int(cand_codes.max(initial=-1)), int(subject_codes.max(initial=-1))) + 1, -1)
+    lookup[subject_codes] = np.arange(len(subjects))
+    at = lookup[cand_codes]
+    found = at >= 0
+    at = at[found]
+    out = cand.loc[found].reset_index(drop=True)
+    return out.assign(STARTDT=subjects["STARTDT"].to_numpy()[at], __subj=subjects["__subj"].to_numpy()[at])
 
 
 def derive_vars_aval_tte(

@@ -77,3 +77,13 @@ def test_check_coverage():
     ]
     full = {"MT.CHG": {"CHG"}, "MT.BOTH": {"A", "B"}, "MT.EXTRA": "X"}
     assert check_coverage(reg, full) == []
+
+
+def test_check_coverage_locates_every_problem_at_its_method():
+    reg = _registry()
+    spec = {"MT.BASE": {"BASE"}, "MT.BOTH": {"A"}, "MT.EXTRA": {"X", "Y"}}
+    lines = {"MT.BASE": 3, "MT.BOTH": 10, "MT.EXTRA": 20}
+    problems = check_coverage(reg, spec, locate=lambda mid: ("methods.yaml", lines[mid]))
+    # no implementation, produces more, produces less; then MT.CHG, which the spec lacks
+    assert [(p.file, p.line) for p in problems] == [
+        ("methods.yaml", 3), ("methods.yaml", 10), ("methods.yaml", 20), (None, None)]

@@ -101,15 +101,22 @@ def derive_serious_flag(adae: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
     return adae.assign(ASERFL=np.where(adae["AESER"] == "Y", "Y", None))
 
 
+#: integer codes of the subject, SOC and PT, added once by build() for the six first-occurrence
+#: flags (grouping on integers instead of text); not kept in ADAE
+CODE_VARS = {"USUBJID": "_SUBJN", "AEBODSYS": "_SOCN", "AEDECOD": "_PTN"}
+
+
 def _first_occurrence_flags(adae: pd.DataFrame, by: list[str], names: tuple[str, str, str]
                             ) -> pd.DataFrame:
     """First TEAE per subject, per SOC and per SOC/PT within ``by`` (ordered by ASTDT, AESEQ)."""
     out = adae
-    levels = ([], ["AEBODSYS"], ["AEBODSYS", "AEDECOD"])
+    subj, soc, pt = CODE_VARS.values()
+    levels = ([], [soc], [soc, pt])
+    teae = (adae["TRTEMFL"] == "Y").to_numpy()
     for name, level in zip(names, levels):
-        out = derive_var_extreme_flag(out, by_vars=["USUBJID", *by, *level],
+        out = derive_var_extreme_flag(out, by_vars=[subj, *by, *level],
                                       order=["ASTDT", "AESEQ"], new_var=name, mode="first",
-                                      filter="TRTEMFL == 'Y'")
+                                      filter=teae)
     return out
 
 
@@ -139,6 +146,8 @@ def build(ctx: BuildContext) -> pd.DataFrame:
     adae = ae.loc[ae["USUBJID"].isin(adsl["USUBJID"])].reset_index(drop=True)
     adae = derive_vars_merged(adae, adsl, by_vars=["USUBJID"], new_vars=list(ADSL_HELPERS),
                               dataset_add_name="ADSL")
+    adae = adae.assign(**{code: pd.factorize(adae[var], use_na_sentinel=False)[0]
+                          for var, code in CODE_VARS.items()})
     for method_id in STEPS:
         adae = REGISTRY.run(method_id, adae, ctx)
     keep = set(ctx.spec.dataset(DATASET).variable_names) | {"USUBJID", "AESEQ"}

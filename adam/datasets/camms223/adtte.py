@@ -13,6 +13,7 @@ import pandas as pd
 
 from adam.datasets.camms223.registry import REGISTRY
 from adam.derive import CensorSource, Col, EventSource, derive_param_tte, derive_vars_aval_tte
+from adam.derive._checks import sorted_positions
 from adam.engine import BuildContext
 
 from .efficacy_common import adsl, dataset, decode, follow_up_end, horizon_days, param, post_cdi_start
@@ -54,13 +55,20 @@ def _censor(usubjid, adt, desc, cnsdtdsc, dom, var, seq) -> pd.DataFrame:
 
 
 def _last(frame: pd.DataFrame) -> pd.DataFrame:
-    """The last record (by ADT, ASEQ) of each subject."""
-    return frame.sort_values(["USUBJID", "ADT", "ASEQ"], kind="stable").drop_duplicates("USUBJID", keep="last")
+    """The last record (by ADT, ASEQ) of each subject, in USUBJID order."""
+    ordered = frame.iloc[sorted_positions(frame, ["USUBJID"], ["ADT", "ASEQ"])]
+    subject = ordered["USUBJID"].to_numpy()
+    return ordered.loc[np.r_[subject[1:] != subject[:-1], True]] if len(ordered) else ordered
 
 
 def _with_horizon(frame: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
-    """Records of ``subjects`` not after their horizon date (HORDT) and not before STARTDT."""
-    out = frame.merge(subjects[["USUBJID", "STARTDT", "HORDT"]], on="USUBJID", how="inner")
+    """Records of ``subjects`` not after their horizon date (HORDT) and not before STARTDT, in
+    the frame's order, with STARTDT and HORDT."""
+    at = pd.Index(subjects["USUBJID"]).get_indexer(frame["USUBJID"])  # subjects: one record each
+    found = at >= 0
+    at = at[found]
+    out = frame.loc[found].assign(STARTDT=subjects["STARTDT"].to_numpy(dtype=float)[at],
+                                  HORDT=subjects["HORDT"].to_numpy(dtype=float)[at])
     return out.loc[(out["ADT"] <= out["HORDT"]) & (out["ADT"] >= out["STARTDT"])].reset_index(drop=True)
 
 
