@@ -447,3 +447,33 @@ def test_tte_populations(full_built):
     assert ("N1", "CDWACDI") not in have  # no CDI
     assert set(tte["PARAM"]) >= {"Time to 6-Month CDW (Days)", "Time to Loss of Sustained NEDA (Days)"}
     assert list(tte.columns) == spec().dataset("ADTTE").variable_names
+
+
+# ---------------------------------------------------------------------------- shared helpers
+def test_assign_seq_sorts_by_subject_then_order_with_missing_last():
+    from adam.datasets.camms223.efficacy_common import assign_seq
+    df = pd.DataFrame({"USUBJID": ["B", "A", "B", "A", None], "ADT": [5.0, np.nan, 1.0, 3.0, 2.0],
+                       "X": ["b5", "a-", "b1", "a3", "n2"]}, index=[10, 11, 12, 13, 14])
+    out = assign_seq(df, ["ADT"])
+    assert out["X"].tolist() == ["a3", "a-", "b1", "b5", "n2"]  # missing ADT and USUBJID last
+    np.testing.assert_array_equal(out["ASEQ"].to_numpy(), [1, 2, 1, 2, np.nan])
+    assert list(out.index) == [0, 1, 2, 3, 4]
+    again = assign_seq(out.drop(columns=["ASEQ"]), ["ADT"], new_var="SEQ")  # already in order
+    assert again["X"].tolist() == out["X"].tolist() and again["SEQ"].equals(out["ASEQ"].rename("SEQ"))
+
+
+def test_relapse_dates_follow_the_context_frames():
+    from adam.datasets.camms223.efficacy_common import relapse_dates
+    ctx = context(adsl({"USUBJID": "R"}), CE=ce([("R", iso(30), "MILD")]))
+    first = relapse_dates(ctx)
+    assert first["ADT"].tolist() == [sas(30)] and relapse_dates(ctx) is first  # derived once
+    ctx.sdtm["CE"] = ce([("R", iso(40), "MILD"), ("R", "", "MILD")])  # a new CE frame: derived again
+    assert relapse_dates(ctx)["ADT"].tolist() == [sas(40)]
+
+
+def test_edss_keys_come_back_as_text():
+    ctx = context(adsl({"USUBJID": "K2"}, {"USUBJID": "K1"}),
+                  RS=pd.concat([rs("K2", [(0, 2.0), (91, 3.0)]), rs("K1", [(0, 1.0)])], ignore_index=True))
+    frame = adedss.build(ctx)
+    assert frame["USUBJID"].dtype == "str" and frame["PARAMCD"].dtype == "str"
+    assert frame["USUBJID"].tolist() == ["K1", "K2", "K2"] and frame["ASEQ"].tolist() == [1, 1, 2]

@@ -1,13 +1,125 @@
 """Vectorized look-ups within groups of sorted records (private).
 
 Records are identified by an integer group code and a numeric key (a date). The helpers find,
-for every query, the nearest record of the same group before or after it, by one stable sort
-of queries and records together - no loop over groups.
+for every query, the nearest record of the same group before or after it, by one sort of the
+records and a binary search of the queries - no loop over groups. :func:`key_codes`,
+:func:`joint_key_codes` and :func:`sort_order` turn key columns (text or numbers) into integer
+codes with one hash pass per column, which is what makes grouping and sorting by USUBJID cheap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
+
+_MAX_CODE = 2 ** 62  # combined integer keys stay below this (int64 headroom)
+
+
+def _values(column) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A column as an array pd.factorize hashes quickly; -0.0 becomes 0.0 (they are equal)."""
+    if isinstance(column, pd.Series):
+        arr = column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+    else:
+        arr = np.asarray(column)
+    if isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
+        arr = arr + 0.0  # -0.0 + 0.0 is +0.0, so both zeros hash alike
+    return arr
+
+
+def _combine(codes: np.ndarray, size: int, more: np.ndarray, more_size: int) -> tuple[np.ndarray, int]:
+    """Mixed-radix combination of two code arrays, re-densified when it would overflow."""
+    if size * more_size >= _MAX_CODE:
+        codes, uniques = pd.factorize(codes, sort=True)
+        size = len(uniques)
+    return codes * more_size + more, size * more_size
+
+
+def _whole_numbers(arr) -> bool:
+    """True for a numeric numpy array whose present values are whole numbers of modest range
+    (dates, integer codes): their offsets from the minimum then serve as sort codes."""
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "iuf" or not len(arr):
+        return False
+    if arr.dtype.kind == "f":
+        present = arr[~np.isnan(arr)]
+        if not len(present) or not np.all(present == np.floor(present)):
+            return False
+    else:
+        present = arr
+    return bool(present.max() - present.min() < 4 * len(arr) + 1_000_000)
+
+
+def rank_codes(column, descending: bool = False) -> tuple[np.ndarray, int]:
+    """Order-keeping integer codes of a column (text by code point, numbers by value), missing
+    values last in either direction; returns the codes (int64, 0 .. size - 1, the last code
+    meaning missing) and size."""
+    arr = _values(column)
+    if _whole_numbers(arr):  # no hashing needed: the offset from the minimum keeps the order
+        missing = np.isnan(arr) if arr.dtype.kind == "f" else np.zeros(len(arr), dtype=bool)
+        low = arr[~missing].min()
+        n = int(arr[~missing].max() - low) + 1
+        codes = np.where(missing, 0, arr - low).astype(np.int64)
+    else:
+        codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
+        n = len(uniques)
+        missing = codes < 0
+        codes = codes.astype(np.int64)
+    if descending:
+        codes = n - 1 - codes
+    codes[missing] = n
+    return codes, n + 1
+
+
+def sort_order(columns: Sequence, descending: Sequence[bool] | None = None) -> np.ndarray:
+    """Positions that sort records by ``columns`` (the first is the primary key; stable, missing
+    last) - what ``sort_values(kind="stable", na_position="last")`` gives, without comparing
+    strings more than once per distinct value."""
+    n = len(columns[0]) if len(columns) else 0
+    combined, size = np.zeros(n, dtype=np.int64), 1
+    for i, column in enumerate(columns):
+        codes, k = rank_codes(column, bool(descending[i]) if descending is not None else False)
+        combined, size = _combine(combined, size, codes, k)
+    return np.argsort(combined, kind="stable")
+
+
+def key_codes(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
+    """One integer per combination of the ``by`` columns (missing is a value of its own), numbered
+    in order of first appearance; zeros when ``by`` is empty."""
+    combined, size = np.zeros(len(frame), dtype=np.int64), 1
+    for col in by:
+        codes, uniques = pd.factorize(_values(frame[col]), use_na_sentinel=False)
+        combined, size = _combine(combined, size, codes.astype(np.int64), max(len(uniques), 1))
+    return pd.factorize(combined)[0].astype(np.int64) if len(by) > 1 else combined
+
+
+def _na_as_nan(values: np.ndarray) -> np.ndarray:
+    """An object array with every kind of missing value (None, NaN, NA) as NaN: one key."""
+    missing = pd.isna(values)
+    return np.where(missing, np.nan, values) if missing.any() else values
+
+
+def joint_key_codes(left: pd.DataFrame, right: pd.DataFrame, by: Sequence[str]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`key_codes` of two frames on one numbering: equal keys get equal codes. The left
+    frame is hashed once; the (usually small) right frame is looked up in its distinct keys."""
+    combined_l, combined_r, size = np.zeros(len(left), dtype=np.int64), np.zeros(len(right), dtype=np.int64), 1
+    for col in by:
+        codes_l, uniques = pd.factorize(_values(left[col]), use_na_sentinel=False)
+        known = pd.Index(_na_as_nan(np.asarray(uniques, dtype=object)))
+        values_r = _na_as_nan(right[col].to_numpy(dtype=object))
+        codes_r = known.get_indexer(values_r)
+        new = codes_r < 0  # keys only the right frame has: numbered after the left's
+        n = len(known)
+        if new.any():
+            extra, found = pd.factorize(values_r[new], use_na_sentinel=False)
+            codes_r[new] = n + extra
+            n += len(found)
+        combined = np.concatenate([combined_l, combined_r])
+        codes = np.concatenate([codes_l, codes_r]).astype(np.int64)
+        combined, size = _combine(combined, size, codes, max(n, 1))
+        combined_l, combined_r = combined[: len(left)], combined[len(left):]
+    return combined_l, combined_r
 
 
 def asof(
@@ -26,30 +138,32 @@ def asof(
         return np.zeros(0, dtype=np.int64)
     if nr == 0:
         return np.full(nq, -1, dtype=np.int64)
-    codes = np.concatenate([np.asarray(codes_r, dtype=np.int64), np.asarray(codes_q, dtype=np.int64)])
-    keys = np.concatenate([np.asarray(keys_r, dtype=float), np.asarray(keys_q, dtype=float)])
-    is_rec = np.concatenate([np.ones(nr, dtype=bool), np.zeros(nq, dtype=bool)])
-    idx = np.concatenate([np.arange(nr), np.arange(nq)])
-    # on equal keys, records come first when they may match a query (backward, exact) or when
-    # they must not (forward, not exact), so that the scan below sees them on the right side
-    rec_first = (direction == "backward") == allow_exact
-    tie = np.where(is_rec, 0 if rec_first else 1, 1 if rec_first else 0)
-    order = np.lexsort((idx, tie, keys, codes))
-    s_codes, s_rec, s_idx = codes[order], is_rec[order], idx[order]
-    n = len(order)
-    pos = np.arange(n)
-    if direction == "backward":
-        last = np.maximum.accumulate(np.where(s_rec, pos, -1))
+    codes_r = np.asarray(codes_r, dtype=np.int64)
+    codes_q = np.asarray(codes_q, dtype=np.int64)
+    # one integer per (group, key): the group code times the number of key values plus the
+    # key's rank among the keys of records and queries together
+    ranks, width = rank_codes(np.concatenate([np.asarray(keys_r, dtype=float), np.asarray(keys_q, dtype=float)]))
+    low = min(codes_r.min(), codes_q.min())
+    span = int(max(codes_r.max(), codes_q.max()) - low) + 1
+    if span * width >= _MAX_CODE:  # too many groups and keys for one int64: recode the groups
+        both, _ = pd.factorize(np.concatenate([codes_r, codes_q]))
+        codes_r, codes_q, low = both[:nr].astype(np.int64), both[nr:].astype(np.int64), 0
+    comp_r = (codes_r - low) * width + ranks[:nr]
+    comp_q = (codes_q - low) * width + ranks[nr:]
+    # records in (group, key, index) order; a stable sort keeps equal keys in index order
+    if np.all(comp_r[1:] >= comp_r[:-1]):
+        order = np.arange(nr)
     else:
-        last = np.minimum.accumulate(np.where(s_rec, pos, n)[::-1])[::-1]
-    q_mask = ~s_rec
-    found = last[q_mask]
-    ok = (found >= 0) & (found < n)
-    safe = np.where(ok, found, 0)
-    ok &= s_codes[safe] == s_codes[q_mask]
-    result = np.full(nq, -1, dtype=np.int64)
-    result[s_idx[q_mask]] = np.where(ok, s_idx[safe], -1)
-    return result
+        order = np.argsort(comp_r, kind="stable")
+    sorted_r = comp_r[order]
+    if direction == "backward":
+        pos = np.searchsorted(sorted_r, comp_q, side="right" if allow_exact else "left") - 1
+    else:
+        pos = np.searchsorted(sorted_r, comp_q, side="left" if allow_exact else "right")
+    ok = (pos >= 0) & (pos < nr)
+    safe = np.where(ok, pos, 0)
+    ok &= sorted_r[safe] // width == comp_q // width
+    return np.where(ok, order[safe], -1)
 
 
 def group_end(codes_sorted: np.ndarray) -> np.ndarray:

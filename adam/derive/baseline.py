@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, key_examples
+from adam.derive._sequence import key_codes
 from adam.errors import InputError, Problem
 
 
@@ -46,18 +47,20 @@ def derive_var_base(
     chk.raise_if_any()
 
     is_base = evaluate_filter(df, filter, "filter", fn)
-    base = df.loc[is_base, by + [source_var]]
-    dup = base.duplicated(by, keep=False).to_numpy()
+    codes = key_codes(df, by)  # missing keys match missing keys, as in a merge
+    base_rows = np.flatnonzero(is_base)
+    dup = pd.Series(codes[base_rows]).duplicated(keep=False).to_numpy()
     if dup.any():
+        base = df.iloc[base_rows][by]
         raise InputError(Problem(
             f"{fn}: more than one baseline record (filter) per by_vars ({', '.join(by)}), e.g. "
             f"{key_examples(base, by, dup)}", variable=", ".join(by)))
-    base = base.rename(columns={source_var: "__base"}).reset_index(drop=True)
-    merged = df[by].reset_index(drop=True).merge(base, on=by, how="left", sort=False, validate="many_to_one")
+    # the baseline row of each record's by-group (-1: none), then one take of the source column
+    base_row_of_code = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, dtype=np.int64)
+    base_row_of_code[codes[base_rows]] = base_rows
+    taken = df[source_var].array.take(base_row_of_code[codes], allow_fill=True)
     out = df.copy(deep=False)  # copy-on-write keeps the input unchanged
-    values = merged["__base"]
-    values.index = df.index
-    out[new_var] = values
+    out[new_var] = pd.Series(taken, index=df.index)
     return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, flag_values, record_label
-from adam.derive._sequence import asof, forward_confirm
+from adam.derive._sequence import asof, forward_confirm, joint_key_codes, key_codes, sort_order
 from adam.errors import InputError, Problem
 
 _EPS = 1e-9  # change scores are sums of 0.5 steps; guard against float noise in means
@@ -131,10 +131,16 @@ def derive_var_confirmed_change(
     use = evaluate_filter(df, filter, "filter", fn) & ~np.isnan(d) & ~np.isnan(v) & ~np.isnan(b)
     rows = np.flatnonzero(use)
 
-    # sort the records taking part by (group, date, row); groups numbered in sorted key order
-    keys = df[by].iloc[rows].reset_index(drop=True) if by else pd.DataFrame(index=range(len(rows)))
-    gcode = keys.groupby(by, sort=True, dropna=False).ngroup().to_numpy() if by else np.zeros(len(rows), int)
-    order = np.lexsort((rows, d[rows], gcode))
+    # integer codes of the by-groups (and, on the same numbering, of the events' groups)
+    ev = None
+    if events is not None and len(events):
+        ev = events.loc[events[event_date].notna(), ev_by + [event_date]]
+        qcode_all, ecode = joint_key_codes(df, ev, ev_by)
+    gcode_all = qcode_all if ev is not None and ev_by == by else key_codes(df, by)
+
+    # sort the records taking part by (group, date, row)
+    gcode = gcode_all[rows]
+    order = sort_order([gcode, d[rows]]) if len(rows) else np.zeros(0, dtype=np.int64)
     rows, gcode = rows[order], gcode[order]
     rd, rv, rb = d[rows], v[rows], b[rows]
 
@@ -174,16 +180,8 @@ def derive_var_confirmed_change(
 
     # days that may confirm: meeting, and not within exclusion_days after an event onset
     can_confirm = meets.copy()
-    if events is not None and len(events) and len(dd):
-        ev = events.loc[events[event_date].notna(), ev_by + [event_date]]
-        if ev_by:
-            # common codes for the days' and the events' keys
-            day_keys = keys.iloc[order].iloc[starts][ev_by]
-            both = pd.concat([day_keys, ev[ev_by]], ignore_index=True)
-            codes = both.groupby(ev_by, sort=False, dropna=False).ngroup().to_numpy()
-            qcode, ecode = codes[: len(day_keys)], codes[len(day_keys):]
-        else:
-            qcode, ecode = np.zeros(len(dd), dtype=np.int64), np.zeros(len(ev), dtype=np.int64)
+    if ev is not None and len(dd):
+        qcode = qcode_all[rows[starts]]
         edate = ev[event_date].to_numpy(dtype=float)
         last_ev = asof(qcode, dd, ecode, edate, direction="backward", allow_exact=True)
         has = last_ev >= 0

@@ -10,7 +10,7 @@ import pandas as pd
 from adam.derive._checks import (
     Checker, Filter, as_list, evaluate_filter, flag_values, group_codes, sorted_positions,
 )
-from adam.derive._sequence import asof
+from adam.derive._sequence import asof, key_codes
 from adam.derive.flags import _extreme
 
 _UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -169,7 +169,7 @@ def derive_var_analysis_window(
     by_vars: Sequence[str] = ("USUBJID", "PARAMCD"),
     select: str = "closest",
     tie: str = "later",
-    flag_var: str = "ANL01FL",
+    flag_var: str | None = "ANL01FL",
     value: str | None = "AVAL",
     filter: Filter = None,
 ) -> pd.DataFrame:
@@ -178,7 +178,8 @@ def derive_var_analysis_window(
     ``windows``: a frame (or tuples) with AVISITN, AVISIT, AWTARGET, AWLO, AWHI - target day and
     inclusive bounds in the units of ``day_var``; windows must not overlap.
 
-    Adds AVISITN, AVISIT, AWTARGET, AWLO, AWHI, AWTDIFF (= |day - AWTARGET|) and ``flag_var``.
+    Adds AVISITN, AVISIT, AWTARGET, AWLO, AWHI, AWTDIFF (= |day - AWTARGET|) and ``flag_var``
+    (None: no flag, when the caller flags records by its own rule).
     Window cases per record, in order:
       1. not meeting ``filter`` or ``day_var`` missing: window variables missing;
       2. AWLO <= day <= AWHI of a window: that window;
@@ -206,7 +207,7 @@ def derive_var_analysis_window(
         chk.columns("value", value)
     chk.filter("filter", filter)
     for name in list(WINDOW_VARS) + ["AWTDIFF", flag_var]:
-        if name in df.columns:
+        if name is not None and name in df.columns:
             chk.fail(f"column {name} already exists; drop or rename it first", variable=name)
     chk.raise_if_any()
 
@@ -225,11 +226,14 @@ def derive_var_analysis_window(
         vals.index = df.index
         out[col] = vals.where(inside)
     out["AWTDIFF"] = np.where(inside, np.abs(day - ws["AWTARGET"].to_numpy(dtype=float)[take]), np.nan)
+    if flag_var is None:
+        return out
 
     cand = inside.copy()
     if value is not None:
         cand &= df[value].notna().to_numpy()
-    tmp = out[by + ["AVISITN"]].copy()
+    # one integer per by-group and window: grouping on it is cheaper than on the text keys
+    tmp = pd.DataFrame({"__group": key_codes(out, by + ["AVISITN"])})
     tmp["__day"] = day
     tmp["__diff"] = out["AWTDIFF"].to_numpy()
     tmp["__row"] = np.arange(len(df))
@@ -239,7 +243,7 @@ def derive_var_analysis_window(
         order = ["__day", "__row"]
     else:
         order = [("__day", "desc"), "__row"]
-    flag = _extreme(tmp, cand, by + ["AVISITN"], order, "first", fn)
+    flag = _extreme(tmp, cand, ["__group"], order, "first", fn)
     out[flag_var] = flag_values(flag, "Y", None, index=df.index)
     return out
 

@@ -32,6 +32,19 @@ def test_base_chg_pchg():
     assert out["BASEC"].fillna("-").tolist() == ["-", "-", "-", "-", "-"]
 
 
+def test_base_keeps_the_source_type_and_matches_missing_keys():
+    df = pd.DataFrame({"USUBJID": pd.Series(["1", "1", None, None, "2"], dtype="str"),
+                       "N": [5, 6, 7, 8, 9], "ABLFL": ["Y", None, None, "Y", None]})
+    out = derive_var_base(df, by_vars=["USUBJID"], source_var="N")
+    # subject 1 -> 5; the missing-USUBJID group -> 8 (its own baseline); subject 2: none
+    np.testing.assert_array_equal(out["BASE"].to_numpy(), [5.0, 5.0, 8.0, 8.0, np.nan])
+    every = derive_var_base(df.iloc[:4], by_vars=["USUBJID"], source_var="N")
+    assert every["BASE"].dtype == np.int64 and every["BASE"].tolist() == [5, 5, 8, 8]
+    text = derive_var_base(df, by_vars=["USUBJID"], source_var="USUBJID", new_var="BASEC")
+    assert text["BASEC"].dtype == "str" and text["BASEC"].fillna("-").tolist() == ["1", "1", "-", "-", "-"]
+    assert len(derive_var_base(df.iloc[:0], by_vars=["USUBJID"], source_var="N")) == 0
+
+
 def test_base_errors():
     dup = BDS.assign(ABLFL=["Y", "Y", None, None, None])
     with pytest.raises(InputError, match=r"more than one baseline record .* USUBJID=1, PARAMCD=EDSS"):

@@ -337,3 +337,56 @@ def test_docstring_example():
     assert out["CDWCFFL"].fillna("-").tolist() == ["-", "Y", "-"]
     np.testing.assert_array_equal(out["CDWCFDT"].to_numpy(), [np.nan, 266.0, np.nan])
     assert out["CDWEVFL"].fillna("-").tolist() == ["-", "Y", "-"]
+
+
+# Edge cases of the by-group and event matching (integer key codes, categorical keys, events
+# matched on a subset of by_vars), with numeric flags: 1.0 / 0.0, NaN where not taking part.
+EDGES = pd.DataFrame({
+    "USUBJID": pd.Categorical(["E1", "E1", "E1", "E2", "E2", "E2", "E3", "E3", "E4", "E4", "E4"]),
+    "PARAMCD": "EDSS",
+    # E1: onset 100, confirmation at the border (100 + 175 = 275); E2: relapse on the
+    # confirmation day 275 (gap 0 <= 30: excluded), the next visit 400 confirms; E3: baseline
+    # only (no post-baseline record: nothing taking part); E4: relapse 31 days before 275
+    "ADT": [0.0, 100.0, 275.0, 0.0, 100.0, 275.0, 0.0, -10.0, 0.0, 100.0, 275.0],
+    "AVAL": [2.0, 3.0, 3.0, 2.0, 3.0, 3.0, 2.0, 2.0, 2.0, 3.0, 3.0],
+    "BASE": 2.0,
+})
+EDGE_EVENTS = pd.DataFrame({"USUBJID": ["E2", "E4", "E9"], "ASTDT": [275.0, 244.0, 1.0]})
+
+
+def test_edges_with_categorical_keys_and_numeric_flags():
+    df = pd.concat([EDGES, pd.DataFrame({"USUBJID": pd.Categorical(["E2"], categories=EDGES["USUBJID"].cat.categories),
+                                         "PARAMCD": ["EDSS"], "ADT": [400.0], "AVAL": [3.0], "BASE": [2.0]})],
+                   ignore_index=True)
+    out = derive_var_confirmed_change(df, by_vars=["USUBJID", "PARAMCD"], events=EDGE_EVENTS,
+                                      event_by_vars=["USUBJID"], filter=df["ADT"].to_numpy() > 0,
+                                      true_value=1.0, false_value=0.0)
+    # rows: E1 0/100/275, E2 0/100/275, E3 0/-10, E4 0/100/275, E2 400
+    np.testing.assert_array_equal(out["CDWONFL"].to_numpy(),
+                                  [np.nan, 1, 1, np.nan, 1, 1, np.nan, np.nan, np.nan, 1, 1, 1])
+    np.testing.assert_array_equal(out["CDWCFFL"].to_numpy(),
+                                  [np.nan, 1, 0, np.nan, 1, 0, np.nan, np.nan, np.nan, 1, 0, 0])
+    np.testing.assert_array_equal(out["CDWCFDT"].to_numpy(),
+                                  [np.nan, 275, np.nan, np.nan, 400, np.nan, np.nan, np.nan, np.nan, 275,
+                                   np.nan, np.nan])
+    np.testing.assert_array_equal(out["CDWEVFL"].to_numpy(),
+                                  [np.nan, 1, 0, np.nan, 1, 0, np.nan, np.nan, np.nan, 1, 0, 0])
+    assert out["USUBJID"].dtype == "category"  # the input's columns are kept as they are
+
+
+def test_missing_group_keys_form_one_group_and_match_events():
+    df = pd.DataFrame({"USUBJID": pd.Series([None, None, "A", "A"], dtype="str"),
+                       "ADT": [100.0, 290.0, 100.0, 290.0], "AVAL": 3.0, "BASE": 2.0})
+    events = pd.DataFrame({"USUBJID": [None], "ASTDT": [280.0]})  # 10 days before 290
+    out = derive_var_confirmed_change(df, events=events)
+    # the missing-USUBJID records are one group; its relapse blocks the confirmation at 290
+    assert out["CDWCFFL"].fillna("-").tolist() == ["-", "-", "Y", "-"]
+
+
+def test_ties_on_the_same_day_with_categorical_keys():
+    ties = TIES.assign(USUBJID=pd.Categorical(TIES["USUBJID"]))
+    out = derive_var_confirmed_change(ties, ties="max")
+    assert out["CDWEVFL"].fillna("-").tolist() == ["-", "Y", "-", "-", "-", "Y", "-", "-"]
+    with pytest.raises(InputError) as err:
+        derive_var_confirmed_change(ties)
+    assert len(err.value.problems) == 4

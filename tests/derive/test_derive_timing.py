@@ -80,6 +80,20 @@ def test_analysis_window_assignment_and_selection():
     assert out["ANL01FL"].fillna("-").tolist() == ["-", "Y", "-", "-", "-", "-", "Y", "-"]
 
 
+def test_analysis_window_flag_per_subject_and_without_flag():
+    df = pd.DataFrame({
+        "USUBJID": pd.Series(["2", "1", "2", "1", None, None], dtype="str"), "PARAMCD": "X",
+        "ADY": [29.0, 29.0, 30.0, 33.0, 29.0, 31.0],
+        "AVAL": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    })
+    # per subject the closest to day 29 in Week 4; the two missing-USUBJID records are one group
+    out = derive_var_analysis_window(df, WINDOWS)
+    assert out["ANL01FL"].fillna("-").tolist() == ["Y", "Y", "-", "-", "Y", "-"]
+    out = derive_var_analysis_window(df.assign(ANL01FL="x"), WINDOWS, flag_var=None)
+    assert out["ANL01FL"].tolist() == ["x"] * 6  # no flag: an existing column of that name is fine
+    assert out["AVISITN"].tolist() == [4.0] * 6
+
+
 def test_analysis_window_bad_windows():
     df = pd.DataFrame({"USUBJID": "1", "PARAMCD": "X", "ADY": [1.0], "AVAL": [1.0]})
     with pytest.raises(InputError) as err:

@@ -17,6 +17,7 @@ from adam.datasets.camms223.registry import REGISTRY
 from adam.derive import (derive_var_analysis_window, derive_var_base, derive_var_base_flag,
                          derive_var_category, derive_var_confirmed_change, derive_var_extreme_flag,
                          derive_vars_dt)
+from adam.derive._sequence import key_codes
 from adam.engine import BuildContext
 from adam.errors import InputError, Problem
 
@@ -139,11 +140,11 @@ def derive_avisit(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
     max_day = float(np.nanmax(df["ADY"].to_numpy(dtype=float)[post])) if post.any() else 1.0
     windows = visit_windows(max_day, int(param(ctx, "edss.visit_interval_months")))
     out = derive_var_analysis_window(df, windows, day_var="ADY", by_vars=["USUBJID", "PARAMCD"],
-                                     flag_var="__WINFL", filter=post)
+                                     flag_var=None, filter=post)
     base = (out["ABLFL"] == "Y").to_numpy()
     out.loc[base, "AVISIT"] = "Baseline"
     out.loc[base, "AVISITN"] = 0.0
-    return out.drop(columns=["__WINFL"])
+    return out
 
 
 @REGISTRY.implements("MT.ADEDSS.ANL01FL", ("ADEDSS.ANL01FL",))
@@ -185,26 +186,38 @@ def _confirmed(df: pd.DataFrame, ctx: BuildContext, kind: str) -> pd.DataFrame:
     prefix = kind.upper()
     use = df[ANL].to_numpy() & df[POST].to_numpy()
     events = _relapses(ctx)[["USUBJID", "ONSETDT"]]
+    # flags as 1/0 (NaN: not taking part), turned into the Y/N text of ADEDSS below
     out = derive_var_confirmed_change(
         df, by_vars=["USUBJID", "PARAMCD"], date="ADT", value="AVAL", base="BASE",
         direction="worsening" if worsening else "improvement", threshold=float(p["threshold"]),
         threshold_if_base_zero=zero, confirm_days=float(p["confirm_days"]),
-        tolerance_days=float(p["tolerance_days"]), events=events.assign(PARAMCD="EDSS"),
+        tolerance_days=float(p["tolerance_days"]), events=events, event_by_vars=["USUBJID"],
         event_date="ONSETDT", exclusion_days=float(p["relapse_exclusion_days"]), min_base=min_base,
-        new_vars_prefix=prefix, filter=use, true_value="Y", false_value="N")
+        new_vars_prefix=prefix, filter=use, true_value=1.0, false_value=0.0)
     n = "1" if worsening else "2"
-    onset = out.pop(f"{prefix}ONFL")
+    onset = out.pop(f"{prefix}ONFL").to_numpy()
+    assessed = ~np.isnan(onset)
     if not worsening:  # not assessed below the minimum baseline
-        onset = onset.where(~(df["BASE"].to_numpy(dtype=float) < min_base))
-    is_onset = (onset == "Y").to_numpy()
-    out[f"CRIT{n}FL"] = onset
+        assessed &= ~(df["BASE"].to_numpy(dtype=float) < min_base)
+    is_onset = assessed & (onset == 1)
     thr = float(p["threshold"])
     text = (f"EDSS CHG >= {thr:g} (>= {zero:g} if BASE = 0), confirmed over 6 months" if worsening
             else f"EDSS CHG <= -{thr:g} with BASE >= {min_base:g}, confirmed over 6 months")
-    out[f"CRIT{n}"] = pd.Series(np.where(onset.notna(), text, None), index=df.index, dtype="str")
-    out[f"{prefix}CFFL"] = out[f"{prefix}CFFL"].where(is_onset)
-    out[f"{prefix}EVFL"] = out[f"{prefix}EVFL"].where(out[f"{prefix}EVFL"] == "Y")
+    confirmed = out[f"{prefix}CFFL"].to_numpy() == 1
+    out[f"CRIT{n}FL"] = _yn(is_onset, assessed & ~is_onset, df.index)
+    none = np.zeros(len(df), dtype=bool)
+    out[f"CRIT{n}"] = _yn(assessed, none, df.index, yes=text)
+    out[f"{prefix}CFFL"] = _yn(is_onset & confirmed, is_onset & ~confirmed, df.index)
+    out[f"{prefix}EVFL"] = _yn(out[f"{prefix}EVFL"].to_numpy() == 1, none, df.index)
     return out
+
+
+def _yn(yes_mask: np.ndarray, no_mask: np.ndarray, index: pd.Index, yes: str = "Y", no: str = "N") -> pd.Series:
+    """A text flag: ``yes`` where yes_mask, ``no`` where no_mask, missing elsewhere."""
+    values = np.full(len(index), None, dtype=object)
+    values[yes_mask] = yes
+    values[no_mask] = no
+    return pd.Series(values, index=index, dtype="str")
 
 
 @REGISTRY.implements("MT.ADEDSS.CDW", ("ADEDSS.CRIT1", "ADEDSS.CRIT1FL", "ADEDSS.CDWCFFL",
@@ -221,24 +234,24 @@ def derive_cdi(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
 
 def _post_cdi(df: pd.DataFrame, ctx: BuildContext) -> tuple[np.ndarray, np.ndarray]:
     """Per record: the post-CDI reference EDSS and the post-CDI start date of its subject and
-    parameter (NaN for subjects without a 6-month CDI event)."""
-    keys = ["USUBJID", "PARAMCD"]
+    parameter (NaN for subjects without a 6-month CDI event, at most one per subject)."""
+    codes = key_codes(df, ["USUBJID", "PARAMCD"])
     start_var = post_cdi_start(ctx)
-    event = (df["CDIEVFL"] == "Y").to_numpy()
-    ev = pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy()[event], "PARAMCD": df["PARAMCD"].to_numpy()[event],
-                       "__REF": df["AVAL"].to_numpy(dtype=float)[event],
-                       "__START": df[start_var].to_numpy(dtype=float)[event],
-                       "__CFDT": df["CDICFDT"].to_numpy(dtype=float)[event]})
+    event = np.flatnonzero((df["CDIEVFL"] == "Y").to_numpy())
+    aval = df["AVAL"].to_numpy(dtype=float)
+    ref = aval[event]
     if post_cdi_reference(ctx) == "cdi_confirmation_value":
         # the analysed record (one per day) of the confirming assessment
-        anl = df[ANL].to_numpy()
-        conf = pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy()[anl], "PARAMCD": df["PARAMCD"].to_numpy()[anl],
-                             "__CFDT": df["ADT"].to_numpy(dtype=float)[anl],
-                             "__CFVAL": df["AVAL"].to_numpy(dtype=float)[anl]})
-        ev = ev.merge(conf, on=[*keys, "__CFDT"], how="left", validate="one_to_one")
-        ev["__REF"] = ev["__CFVAL"]
-    per_record = df[keys].merge(ev[[*keys, "__REF", "__START"]], on=keys, how="left", validate="many_to_one")
-    return per_record["__REF"].to_numpy(dtype=float), per_record["__START"].to_numpy(dtype=float)
+        anl = np.flatnonzero(df[ANL].to_numpy())
+        days = pd.MultiIndex.from_arrays([codes[anl], df["ADT"].to_numpy(dtype=float)[anl]])
+        found = days.get_indexer(pd.MultiIndex.from_arrays(
+            [codes[event], df["CDICFDT"].to_numpy(dtype=float)[event]]))
+        ref = np.where(found >= 0, aval[anl][np.maximum(found, 0)], np.nan)
+    ref_of = np.full(int(codes.max()) + 1 if len(codes) else 0, np.nan)
+    start_of = ref_of.copy()
+    ref_of[codes[event]] = ref
+    start_of[codes[event]] = df[start_var].to_numpy(dtype=float)[event]
+    return ref_of[codes], start_of[codes]
 
 
 @REGISTRY.implements("MT.ADEDSS.CDIREF", ("ADEDSS.CDIREF", "ADEDSS.CHGCDI"))
@@ -265,20 +278,24 @@ def derive_cdw_after_cdi(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
         threshold=p["threshold"], threshold_if_base_zero=p["threshold_if_reference_zero"],
         confirm_days=p["confirm_days"], tolerance_days=p["tolerance_days"], events=events,
         event_by_vars=["USUBJID"], event_date="ONSETDT", exclusion_days=p["relapse_exclusion_days"],
-        new_vars_prefix="CDWA", filter=use, true_value="Y", false_value="N")
-    onset = out.pop("CDWAONFL")
+        new_vars_prefix="CDWA", filter=use, true_value=1.0, false_value=0.0)
+    onset = out.pop("CDWAONFL").to_numpy()
     start = {"CDICFDT": "6-month CDI confirmation", "ADT": "6-month CDI onset"}[post_cdi_start(ctx)]
     text = (f"EDSS CHGCDI >= {p['threshold']:g} (>= {p['threshold_if_reference_zero']:g} if CDIREF = 0) "
             f"after the {start}, confirmed over 6 months")
-    out["CRIT3FL"] = onset
-    out["CRIT3"] = pd.Series(np.where(onset.notna(), text, None), index=df.index, dtype="str")
-    out["CDWACFFL"] = out["CDWACFFL"].where((onset == "Y").to_numpy())
-    out["CDWAEVFL"] = out["CDWAEVFL"].where(out["CDWAEVFL"] == "Y")
+    assessed, is_onset = ~np.isnan(onset), onset == 1
+    confirmed = out["CDWACFFL"].to_numpy() == 1
+    none = np.zeros(len(df), dtype=bool)
+    out["CRIT3FL"] = _yn(is_onset, assessed & ~is_onset, df.index)
+    out["CRIT3"] = _yn(assessed, none, df.index, yes=text)
+    out["CDWACFFL"] = _yn(is_onset & confirmed, is_onset & ~confirmed, df.index)
+    out["CDWAEVFL"] = _yn(out["CDWAEVFL"].to_numpy() == 1, none, df.index)
     return out
 
 
 @REGISTRY.implements("MT.ADEDSS.ASEQ", ("ADEDSS.ASEQ",))
 def derive_aseq(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
+    """ASEQ by USUBJID, PARAMCD, ADT, collected before derived (DTYPE) records, SRCSEQ."""
     order = df.assign(__D=df["DTYPE"].notna().astype(int))
     out = assign_seq(order, ["PARAMCD", "ADT", "__D", "SRCSEQ"])
     return out.drop(columns=["__D"])
@@ -307,14 +324,22 @@ STEPS_2 = ("MT.ADEDSS.ADY", "MT.ADEDSS.AYEAR", "MT.ADEDSS.ABLFL", "MT.ADEDSS.BAS
 def build(ctx: BuildContext) -> pd.DataFrame:
     """ADEDSS: one record per EDSS assessment (plus same-day averages), all steps in order."""
     df = edss_records(ctx)
+    # the keys as categoricals while deriving: grouping, sorting and matching by subject then
+    # work on integer codes (categories in text order, so sorting is unchanged); text at the end
+    df["USUBJID"] = pd.Categorical(df["USUBJID"])
     for method_id in STEPS_1:
         df = REGISTRY.run(method_id, df, ctx)
+    df["PARAMCD"] = pd.Categorical(df["PARAMCD"])
+    # the records in their final (ASEQ) order while the frame is still narrow: the ASEQ step
+    # then numbers them without moving every derived column (no step depends on row order)
+    df = derive_aseq(df, ctx).drop(columns=["ASEQ"])
     valued = (df["ADT"].notna() & df["AVAL"].notna()).to_numpy()
-    avg_days = df.loc[df["DTYPE"].notna(), ["USUBJID", "ADT"]].assign(__AVG=True)
-    has_avg = df[["USUBJID", "ADT"]].merge(avg_days, on=["USUBJID", "ADT"], how="left")["__AVG"]
-    replaced = df["DTYPE"].isna().to_numpy() & has_avg.notna().to_numpy()
+    day = key_codes(df, ["USUBJID", "ADT"])
+    has_avg = np.isin(day, day[df["DTYPE"].notna().to_numpy()])
+    replaced = df["DTYPE"].isna().to_numpy() & has_avg
     df[ANL] = valued & ~replaced
     df[POST] = (df["ADT"] > df["TRTSDT"]).fillna(False).to_numpy(dtype=bool)
     for method_id in STEPS_2:
         df = REGISTRY.run(method_id, df, ctx)
-    return df.drop(columns=["RSSEQ", "RSDTC", "RSSTRESN", ANL, POST])
+    df = df.drop(columns=["RSSEQ", "RSDTC", "RSSTRESN", ANL, POST])
+    return df.assign(USUBJID=df["USUBJID"].astype("str"), PARAMCD=df["PARAMCD"].astype("str"))

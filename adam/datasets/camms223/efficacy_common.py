@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from adam.derive import derive_vars_dt
-from adam.derive._sequence import asof
+from adam.derive._sequence import asof, group_start, joint_key_codes, rank_codes, sort_order
 from adam.engine import BuildContext
 from adam.errors import InputError, Problem
 
@@ -139,9 +139,15 @@ def follow_up_end(frame: pd.DataFrame) -> np.ndarray:
 
 
 def assign_seq(df: pd.DataFrame, order: Sequence[str], by: str = "USUBJID", new_var: str = "ASEQ") -> pd.DataFrame:
-    """Sort by ``by`` then ``order`` (stable, missing last) and number the records 1..n per ``by``."""
-    out = df.sort_values([by, *order], kind="stable", na_position="last").reset_index(drop=True)
-    out[new_var] = out.groupby(by, sort=False).cumcount().to_numpy(dtype=float) + 1
+    """Sort by ``by`` then ``order`` (stable, missing last) and number the records 1..n per ``by``
+    (missing where ``by`` is missing)."""
+    pos = sort_order([df[by], *(df[c] for c in order)])
+    in_order = bool(np.all(pos[1:] > pos[:-1]))  # e.g. put in this order earlier: no copy
+    out = df.reset_index(drop=True) if in_order else df.take(pos).reset_index(drop=True)
+    by_codes, size = rank_codes(df[by])
+    by_codes = by_codes[pos]
+    seq = (np.arange(len(out)) - group_start(by_codes) + 1).astype(float)
+    out[new_var] = np.where(by_codes == size - 1, np.nan, seq)  # the last code is "missing"
     return out
 
 
@@ -173,9 +179,15 @@ def relapse_onsets(ce: pd.DataFrame, ctx: BuildContext | None = None) -> pd.Data
 
 
 def relapse_dates(ctx: BuildContext) -> pd.DataFrame:
-    """USUBJID and onset ADT of every relapse with a usable onset date (no warnings)."""
-    rel = relapse_onsets(relapse_records(ctx))
-    return rel.loc[rel["ADT"].notna(), ["USUBJID", "ADT"]].reset_index(drop=True)
+    """USUBJID and onset ADT of every relapse with a usable onset date (no warnings).
+
+    Derived once per build context: several ADEDSS steps need it, and it stays valid while
+    the context holds the same CE and ADSL frames."""
+    def derive() -> pd.DataFrame:
+        rel = relapse_onsets(relapse_records(ctx))
+        return rel.loc[rel["ADT"].notna(), ["USUBJID", "ADT"]].reset_index(drop=True)
+
+    return ctx.cached("relapse_dates", (ctx.sdtm.get("CE"), ctx.adam.get("ADSL")), derive)
 
 
 # ---------------------------------------------------------------------------- periods
@@ -229,9 +241,7 @@ def flag_within_days_after(df: pd.DataFrame, events: pd.DataFrame, days: float, 
     """
     d = df[date].to_numpy(dtype=float)
     ev = events.loc[events[event_date].notna(), [by, event_date]]
-    keys = pd.concat([df[by], ev[by]], ignore_index=True).astype("str")
-    codes = pd.factorize(keys)[0]
-    c_df, c_ev = codes[: len(df)], codes[len(df):]
+    c_df, c_ev = joint_key_codes(df, ev, [by])
     ed = ev[event_date].to_numpy(dtype=float)
     ok = ~np.isnan(d)
     hit = np.full(len(df), -1, dtype=np.int64)
