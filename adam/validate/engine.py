@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from adam.export.columns import DatasetMeta
-from adam.export.text import canonical_text_and_values
 from adam.spec.model import Spec
+from adam.validate.codes import FrameCodes, TextCodes, text_codes
 from adam.validate.findings import Finding, SAS_EPOCH, offending_records, value_kind
 from adam.validate.report import ValidationReport
 from adam.validate.rules import all_rules
@@ -24,12 +24,15 @@ from adam.validate.schema import schema_findings
 
 
 def normalize_frame(df: pd.DataFrame, types: dict[str, str] | None = None, *,
-                    distinct: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                    distinct: dict[str, list[str]] | None = None,
+                    codes: dict[str, TextCodes] | None = None) -> pd.DataFrame:
     """A copy of ``df`` in SAS conventions, with a fresh RangeIndex (row i is record i + 1).
 
     ``types`` (variable -> spec type) says whether a datetime64 column is a date (SAS days)
     or a datetime (SAS seconds); without it the name decides (``*DTM`` datetime, else date).
-    ``distinct``, when given, receives the distinct values of each character column.
+    ``distinct``, when given, receives the distinct values of each character column, ``codes``
+    their :class:`~adam.validate.codes.TextCodes` (found on the way, so checks need not
+    factorize the columns again).
     """
     types = types or {}
     out = df.reset_index(drop=True)  # copy-on-write: columns replaced below never touch df
@@ -47,11 +50,15 @@ def normalize_frame(df: pd.DataFrame, types: dict[str, str] | None = None, *,
             stripped = s.str.rstrip()
             new = stripped.where(stripped != "")
         elif pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s):
-            found = canonical_text_and_values(s)
+            found = text_codes(s, strip=True)
             if found is not None:  # text (and missing) only: distinct values stripped, "" -> NA
-                new = found[0].set_axis(out.index)
                 if distinct is not None:
-                    distinct[name] = found[1]
+                    distinct[name] = found[0].values
+                if codes is not None:
+                    codes[name] = found[0]
+                if found[1] is None:  # already in SAS conventions
+                    continue
+                new = found[1].set_axis(out.index)
             elif pd.api.types.is_object_dtype(s):
                 new = _clean_objects(s)
             else:
@@ -86,11 +93,12 @@ def _views(spec: Spec | None, datasets: dict[str, pd.DataFrame],
         ds = spec.dataset(name) if name in spec_names else None
         types = {v.name: v.type for v in ds.variables} if ds is not None else None
         distinct: dict[str, list[str]] = {}
-        frame = normalize_frame(df, types, distinct=distinct)
+        codes: dict[str, TextCodes] = {}
+        frame = normalize_frame(df, types, distinct=distinct, codes=codes)
         cls = ds.class_ if ds is not None else guess_class(name, frame)
         meta = (metadata or {}).get(raw_name) or (metadata or {}).get(name)
         views[name] = DatasetView(name=name, df=frame, spec=ds, meta=meta, cls=cls,
-                                  text_values=distinct)
+                                  text_values=distinct, codes=FrameCodes(frame, codes))
     return views
 
 
@@ -182,7 +190,7 @@ def validate_datasets(
         schema_ids = {r.id for r in chosen if r.scope == "schema"}
         for name, view in views.items():
             if view.spec is not None:
-                findings += [f for f in schema_findings(spec, name, view.df) if f.rule in schema_ids]
+                findings += [f for f in schema_findings(spec, name, view.df, view.codes) if f.rule in schema_ids]
     for rule in chosen:
         if rule.func is not None:
             findings += _run_rule(rule, ctx)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Iterator
 
 import numpy as np
+import pandas as pd
+
+from adam.validate.codes import duplicated_codes
 
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text
 
@@ -16,7 +19,8 @@ ADSL_REQUIRED = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX",
 def one_record_per_subject(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if not view.has("USUBJID"):
         return
-    dup = view.df.duplicated("USUBJID", keep=False) & view.df["USUBJID"].notna()
+    dup = pd.Series(duplicated_codes(view.codes.codes("USUBJID") + 1), index=view.df.index)
+    dup &= view.present("USUBJID")
     if dup.any():
         yield Hit("USUBJID repeated in ADSL", rows=dup, variables=["USUBJID"])
 

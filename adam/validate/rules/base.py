@@ -17,6 +17,7 @@ import pandas as pd
 
 from adam.export.columns import DatasetMeta
 from adam.spec.model import Dataset, Spec
+from adam.validate.codes import FrameCodes, common_codes, first_rows
 from adam.validate.findings import Severity, seq_variable
 
 Scope = Literal["dataset", "study", "schema"]
@@ -110,17 +111,39 @@ class DatasetView:
     cls: str = "OTHER"
     #: Distinct values of character columns, when known (rules test these, not every record).
     text_values: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    #: Integer codes of the columns, shared by every rule (made on first use when not given).
+    codes: FrameCodes = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.codes is None or self.codes.df is not self.df:
+            self.codes = FrameCodes(self.df)
 
     def distinct_text(self, column: str) -> list[str] | None:
         """The distinct present values of a character column (None if it holds other values)."""
         if column not in self.text_values:
-            from adam.export.text import distinct_text
-
-            found = distinct_text(self.df[column])
+            found = self.codes.distinct_text(column)
             if found is None:
                 return None
             self.text_values[column] = found
         return self.text_values[column]
+
+    def missing(self, column: str) -> pd.Series:
+        """Mask of the records where ``column`` is missing (computed once per column)."""
+        return pd.Series(self.codes.missing(column), index=self.df.index)
+
+    def present(self, column: str) -> pd.Series:
+        return pd.Series(~self.codes.missing(column), index=self.df.index)
+
+    def text_rows(self, column: str, keep: Callable[[str], bool]) -> pd.Series | None:
+        """Records whose text value passes ``keep``, tested on the distinct values only; None
+        when the column holds something other than text (callers then test every record)."""
+        found = self.codes.rows_where(column, keep)
+        return None if found is None else pd.Series(found, index=self.df.index)
+
+    def text_in(self, column: str, values: Iterable[str]) -> pd.Series | None:
+        """Records whose text value is one of ``values``; None when the column is not text."""
+        found = self.codes.rows_in(column, values)
+        return None if found is None else pd.Series(found, index=self.df.index)
 
     def has(self, *columns: str) -> bool:
         return all(c in self.df.columns for c in columns)
@@ -206,8 +229,45 @@ class RuleContext:
         adsl = self.adsl
         if adsl is None or column not in adsl.df.columns or "USUBJID" not in view.df.columns:
             return None
+        values = adsl.df[column]
+        rows = self.adsl_rows(view)
+        if values.dtype == np.float64 and rows is not None:
+            return pd.Series(np.append(values.to_numpy(), np.nan)[rows], index=view.df.index)
         lookup = adsl.df.drop_duplicates("USUBJID").set_index("USUBJID")[column]
         return view.df["USUBJID"].map(lookup)
+
+    def subject_codes(self, view: DatasetView) -> np.ndarray | None:
+        """USUBJID of each record of ``view`` as a code shared by all datasets of the run
+        (-1 when missing), or None when USUBJID is not text. Made once per dataset."""
+        key = ("subject codes", view.name)
+        if key not in self.cache:
+            found = view.codes.text("USUBJID") if "USUBJID" in view.df.columns else None
+            if found is None:
+                self.cache[key] = None
+            else:
+                known: dict[str, int] = self.cache.setdefault("subject numbers", {})
+                table = [known.setdefault(v, len(known)) for v in found.values]
+                self.cache[key] = np.append(np.array(table, dtype=np.int64), -1)[found.codes]
+        return self.cache[key]
+
+    def adsl_rows(self, view: DatasetView) -> np.ndarray | None:
+        """For each record of ``view``, the row of ADSL's first record with its USUBJID, or -1
+        (missing matches missing); None when either USUBJID is not text. Made once per dataset."""
+        adsl = self.adsl
+        if adsl is None or "USUBJID" not in adsl.df.columns or "USUBJID" not in view.df.columns:
+            return None
+        key = ("adsl rows", view.name)
+        if key not in self.cache:
+            mine, theirs = view.codes.text("USUBJID"), adsl.codes.text("USUBJID")
+            if mine is None or theirs is None:
+                self.cache[key] = None
+            else:
+                subject, own = common_codes(theirs, mine)
+                n = max(len(theirs.values), int(own.max(initial=-1)) + 1)
+                # slot n holds missing USUBJIDs
+                first = first_rows(np.where(subject < 0, n, subject), np.arange(len(subject)), n + 1)
+                self.cache[key] = first[np.where(own < 0, n, own)]
+        return self.cache[key]
 
     def option(self, *path: str, default: Any = None) -> Any:
         node: Any = self.options

@@ -8,6 +8,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from adam.validate.codes import common_codes, distinct_per_group, first_rows
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text
 from adam.validate.rules.structure import one_to_one_violations
 
@@ -19,6 +20,15 @@ def _baseline_by(view: DatasetView) -> list[str]:
     return ["USUBJID", "PARAMCD"] + (["BASETYPE"] if view.has("BASETYPE") else [])
 
 
+def _baseline_rows(view: DatasetView, by: list[str]) -> np.ndarray:
+    """For each record, the row of the first baseline record (ABLFL='Y') of its ``by`` group
+    (missing values match missing values), or -1 when the group has none."""
+    key = view.codes.key(by)
+    first = first_rows(key, np.flatnonzero(_baseline_flag(view).to_numpy()),
+                       int(key.max(initial=-1)) + 1)
+    return first[key]
+
+
 def _close(a: pd.Series, b: pd.Series, atol: float = 1e-6) -> pd.Series:
     both = a.notna() & b.notna()
     diff = (a - b).abs()
@@ -28,7 +38,7 @@ def _close(a: pd.Series, b: pd.Series, atol: float = 1e-6) -> pd.Series:
 @rule("ADAM-BD-001", "PARAM and PARAMCD do not map one to one.", classes=BDS)
 def param_paramcd(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if view.has("PARAM", "PARAMCD"):
-        bad = one_to_one_violations(view.df, "PARAMCD", "PARAM")
+        bad = one_to_one_violations(view.df, "PARAMCD", "PARAM", codes=view.codes)
         if bad.any():
             yield Hit("PARAM and PARAMCD do not map one to one", rows=bad,
                       variables=["PARAMCD", "PARAM"])
@@ -38,8 +48,10 @@ def param_paramcd(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
       "upper-case letters, digits and underscores (or starts with a digit).", classes=BDS)
 def paramcd_value(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if view.has("PARAMCD"):
-        s = text(view.df["PARAMCD"])
-        bad = s.notna() & ~s.str.match(PARAMCD_TEXT).fillna(False).astype(bool)
+        bad = view.text_rows("PARAMCD", lambda v: not PARAMCD_TEXT.match(v))
+        if bad is None:  # not text: every record is tested
+            s = text(view.df["PARAMCD"])
+            bad = s.notna() & ~s.str.match(PARAMCD_TEXT).fillna(False).astype(bool)
         if bad.any():
             yield Hit("PARAMCD is not a valid parameter code", rows=bad, variables=["PARAMCD"])
 
@@ -55,11 +67,26 @@ def bds_required(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
 
 
 def _value_present(view: DatasetView) -> pd.Series:
-    present = pd.Series(False, index=view.df.index)
+    present = np.zeros(len(view.df), dtype=bool)
     for col in ("AVAL", "AVALC"):
         if view.has(col):
-            present |= view.df[col].notna()
-    return present
+            present |= ~view.codes.missing(col)
+    return pd.Series(present, index=view.df.index)
+
+
+def _baseline_flag(view: DatasetView) -> pd.Series:
+    """Records flagged as baseline (ABLFL='Y')."""
+    flagged = view.text_in("ABLFL", ["Y"])
+    if flagged is None:
+        flagged = (text(view.df["ABLFL"]) == "Y").fillna(False).astype(bool)
+    return flagged
+
+
+def _per_group(view: DatasetView, by: list[str], values: str) -> pd.Series:
+    """How many distinct non-missing ``values`` each record's ``by`` group holds (missing ``by``
+    values form groups too)."""
+    return pd.Series(distinct_per_group(view.codes.key(by), view.codes.codes(values)),
+                     index=view.df.index)
 
 
 @rule("ADAM-BD-004", "A parameter has no analysis value (AVAL or AVALC) on any of its records.",
@@ -67,8 +94,11 @@ def _value_present(view: DatasetView) -> pd.Series:
 def parameter_has_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if not view.has("PARAMCD") or not (view.has("AVAL") or view.has("AVALC")):
         return
-    any_value = _value_present(view).groupby(view.df["PARAMCD"]).transform("any")
-    bad = ~any_value.astype(bool) & view.df["PARAMCD"].notna()
+    param = view.codes.codes("PARAMCD")
+    known = param >= 0  # (records without PARAMCD belong to no parameter)
+    with_value = np.bincount(param[known & _value_present(view).to_numpy()],
+                             minlength=int(param.max(initial=0)) + 1)
+    bad = pd.Series(known & (with_value[np.where(known, param, 0)] == 0), index=view.df.index)
     if bad.any():
         params = sorted(view.df.loc[bad, "PARAMCD"].astype(str).unique())
         yield Hit(f"no AVAL/AVALC for parameter(s) {', '.join(params)}", rows=bad,
@@ -119,9 +149,10 @@ def one_baseline(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     by = _baseline_by(view)
     if not view.has("ABLFL", *by):
         return
-    flagged = (text(view.df["ABLFL"]) == "Y").fillna(False).astype(bool)
-    n = flagged.astype(int).groupby([view.df[c] for c in by], dropna=False).transform("sum")
-    bad = flagged & (n > 1)
+    flagged = _baseline_flag(view)
+    key = view.codes.key(by)
+    n = np.bincount(key[flagged.to_numpy()], minlength=int(key.max(initial=-1)) + 1)
+    bad = flagged & (n[key] > 1)
     if bad.any():
         yield Hit("several ABLFL='Y' records for one subject and parameter", rows=bad,
                   variables=["PARAMCD", "ABLFL"])
@@ -133,13 +164,11 @@ def base_is_baseline_value(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]
     by = _baseline_by(view)
     if not view.has("ABLFL", "BASE", "AVAL", *by):
         return
-    flagged = (text(view.df["ABLFL"]) == "Y").fillna(False).astype(bool)
-    base_rec = view.df.loc[flagged, by + ["AVAL"]].drop_duplicates(by)
-    merged = view.df[by].merge(base_rec, on=by, how="left")
-    expected = pd.to_numeric(merged["AVAL"], errors="coerce").set_axis(view.df.index)
+    first = _baseline_rows(view, by)
+    has_bl = pd.Series(first >= 0, index=view.df.index)
+    expected = pd.Series(np.append(view.numbers("AVAL").to_numpy(), np.nan)[first],
+                         index=view.df.index)
     base = view.numbers("BASE")
-    has_bl = view.df[by].merge(base_rec.assign(_bl=True), on=by, how="left")["_bl"].notna()
-    has_bl = has_bl.set_axis(view.df.index)
     bad = has_bl & base.notna() & (expected.isna() | ~_close(base, expected))
     if bad.any():
         yield Hit("BASE != AVAL of the ABLFL='Y' record", rows=bad,
@@ -152,8 +181,7 @@ def base_constant(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     by = _baseline_by(view)
     if not view.has("BASE", *by):
         return
-    n = view.df.groupby(by, dropna=False)["BASE"].transform("nunique")
-    bad = n > 1
+    bad = _per_group(view, by, "BASE") > 1
     if bad.any():
         yield Hit("BASE varies within subject and parameter", rows=bad, variables=["PARAMCD", "BASE"])
 
@@ -161,7 +189,7 @@ def base_constant(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
 @rule("ADAM-BD-011", "Within a parameter, AVALC and AVAL do not map one to one.", classes=BDS)
 def avalc_aval(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if view.has("AVAL", "AVALC", "PARAMCD"):
-        bad = one_to_one_violations(view.df, "AVALC", "AVAL", by=["PARAMCD"])
+        bad = one_to_one_violations(view.df, "AVALC", "AVAL", by=["PARAMCD"], codes=view.codes)
         if bad.any():
             yield Hit("AVALC and AVAL do not map one to one within PARAMCD", rows=bad,
                       variables=["PARAMCD", "AVAL", "AVALC"])
@@ -184,13 +212,17 @@ def basec(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     by = _baseline_by(view)
     if not view.has("ABLFL", "BASEC", "AVALC", *by):
         return
-    flagged = (text(view.df["ABLFL"]) == "Y").fillna(False).astype(bool)
-    base_rec = view.df.loc[flagged, by + ["AVALC"]].drop_duplicates(by)
-    merged = view.df[by].merge(base_rec.assign(_bl=True), on=by, how="left")
-    expected = text(merged["AVALC"]).set_axis(view.df.index)
-    has_bl = merged["_bl"].notna().set_axis(view.df.index)
-    got = text(view.df["BASEC"])
-    bad = has_bl & got.notna() & (got != expected).fillna(True)
+    first = _baseline_rows(view, by)
+    has_bl = first >= 0
+    avalc, basec = view.codes.text("AVALC"), view.codes.text("BASEC")
+    if avalc is not None and basec is not None:
+        expected_code, got_code = common_codes(avalc, basec)
+        expected_code = np.append(expected_code, -1)[first]
+        bad = pd.Series(has_bl & (got_code >= 0) & (got_code != expected_code), index=view.df.index)
+    else:  # not text: compared as strings
+        expected = text(view.df["AVALC"]).reindex(first).set_axis(view.df.index)
+        got = text(view.df["BASEC"])
+        bad = pd.Series(has_bl, index=view.df.index) & got.notna() & (got != expected).fillna(True)
     if bad.any():
         yield Hit("BASEC != AVALC of the ABLFL='Y' record", rows=bad,
                   variables=["PARAMCD", "AVALC", "BASEC"])
@@ -200,7 +232,6 @@ def basec(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
       "warning", classes=BDS)
 def one_unit(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if view.has("AVALU", "PARAMCD"):
-        n = view.df.groupby("PARAMCD", dropna=False)["AVALU"].transform("nunique")
-        bad = n > 1
+        bad = _per_group(view, ["PARAMCD"], "AVALU") > 1
         if bad.any():
             yield Hit("AVALU varies within a parameter", rows=bad, variables=["PARAMCD", "AVALU"])

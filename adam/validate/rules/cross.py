@@ -36,7 +36,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from adam.validate.rules.base import Hit, RuleContext, rule, text
+from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text
 from adam.validate.rules.traceability import resolve_sources
 
 ADRR_DEFAULTS: dict[str, Any] = {
@@ -66,10 +66,28 @@ def _options(ctx: RuleContext, key: str, defaults: dict[str, Any]) -> dict[str, 
     return {**defaults, **given}
 
 
-def _param_rows(df: pd.DataFrame, codes: list[str]) -> pd.Series:
+def _param_rows(view: DatasetView, codes: list[str]) -> pd.Series:
+    df = view.df
     if "PARAMCD" not in df.columns:
         return pd.Series(False, index=df.index)
-    return text(df["PARAMCD"]).isin([str(c) for c in codes]).fillna(False).astype(bool)
+    return _text_isin(view, "PARAMCD", [str(c) for c in codes])
+
+
+def _text_isin(view: DatasetView, column: str, values: list[str]) -> pd.Series:
+    """Records whose value, as text, is one of ``values`` (missing never is)."""
+    found = view.text_in(column, values)
+    if found is None:
+        found = text(view.df[column]).isin(values).fillna(False).astype(bool)
+    return found
+
+
+def _subjects(ctx: RuleContext, view: DatasetView) -> pd.Series:
+    """USUBJID of each record as a code shared by every dataset of the run (-1 when missing):
+    the cross-dataset rules join on these instead of on the text."""
+    found = ctx.subject_codes(view)
+    if found is None:
+        return view.df["USUBJID"]
+    return pd.Series(found, index=view.df.index)
 
 
 def _window_vars(df: pd.DataFrame, rows: pd.Series, candidates: list[list[str]]) -> tuple[str, str] | None:
@@ -145,8 +163,8 @@ def relapse_counts(ctx: RuleContext) -> Iterator[Hit]:
         return
     opts, view = setup
     df = view.df
-    counts = _param_rows(df, opts["count_paramcd"])
-    events = _param_rows(df, opts["event_paramcd"])
+    counts = _param_rows(view, opts["count_paramcd"])
+    events = _param_rows(view, opts["event_paramcd"])
     date = str(opts["event_date"])
     if not counts.any() or "AVAL" not in df.columns:
         yield Hit(f"not checked: no count records (PARAMCD {', '.join(opts['count_paramcd'])}) "
@@ -191,8 +209,8 @@ def relapse_followup(ctx: RuleContext) -> Iterator[Hit]:
         return
     opts, view = setup
     df = view.df
-    counts = _param_rows(df, opts["count_paramcd"])
-    followup = _param_rows(df, opts["followup_paramcd"])
+    counts = _param_rows(view, opts["count_paramcd"])
+    followup = _param_rows(view, opts["followup_paramcd"])
     if not counts.any():
         yield Hit("not checked: no count records", dataset=view.name, severity="notice")
         return
@@ -227,7 +245,7 @@ def _activity_events(ctx: RuleContext, sources: list[dict[str, Any]]) -> tuple[p
             notes.append(f"{name} not given")
             continue
         df = view.df
-        rows = _param_rows(df, list(src.get("paramcd", []))) if src.get("paramcd") else \
+        rows = _param_rows(view, list(src.get("paramcd", []))) if src.get("paramcd") else \
             pd.Series(True, index=df.index)
         for var, values in (src.get("where") or {}).items():
             if var not in df.columns:
@@ -237,16 +255,16 @@ def _activity_events(ctx: RuleContext, sources: list[dict[str, Any]]) -> tuple[p
             if pd.api.types.is_numeric_dtype(col):
                 rows &= pd.to_numeric(col, errors="coerce").isin([float(v) for v in values])
             else:
-                rows &= text(col).isin([str(v) for v in values]).fillna(False).astype(bool)
+                rows &= _text_isin(view, var, [str(v) for v in values])
         date = str(src.get("date", "ADT"))
         if date not in df.columns or not rows.any():
             notes.append(f"{name} has no records selected by {src}")
             continue
-        frames.append(pd.DataFrame({"USUBJID": df.loc[rows, "USUBJID"],
+        frames.append(pd.DataFrame({"USUBJID": _subjects(ctx, view)[rows],
                                     "date": view.numbers(date)[rows],
                                     "strict": bool(src.get("strictly_after_start", False))}))
     events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {"USUBJID": pd.Series([], dtype=object), "date": pd.Series([], dtype=float),
+        {"USUBJID": pd.Series([], dtype=np.int64), "date": pd.Series([], dtype=float),
          "strict": pd.Series([], dtype=bool)})
     return events.dropna(subset=["date"]), notes
 
@@ -256,8 +274,14 @@ def _neda_status(view: Any, rows: pd.Series) -> pd.Series:
     df = view.df
     status = pd.Series(pd.NA, index=df.index, dtype="boolean")
     if "AVALC" in df.columns:
-        s = text(df["AVALC"]).str.upper()
-        status = status.mask(s == "Y", True).mask(s == "N", False)
+        yes = view.text_rows("AVALC", lambda v: v.upper() == "Y")
+        no = view.text_rows("AVALC", lambda v: v.upper() == "N")
+        if yes is None or no is None:
+            s = text(df["AVALC"]).str.upper()
+            yes, no = s == "Y", s == "N"
+        else:  # as the comparisons of the text do: a missing AVALC masks as True (so: False)
+            yes, no = yes | view.missing("AVALC"), no | view.missing("AVALC")
+        status = status.mask(yes, True).mask(no, False)
     if "AVAL" in df.columns:
         x = view.numbers("AVAL")
         status = status.mask(status.isna() & (x == 1), True).mask(status.isna() & (x == 0), False)
@@ -274,7 +298,7 @@ def neda_periods(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(f"not checked: {opts['dataset']} was not given", severity="notice")
         return
     df = view.df
-    rows = _param_rows(df, opts["paramcd"])
+    rows = _param_rows(view, opts["paramcd"])
     window = _window_vars(df, rows, opts["period_dates"]) if rows.any() else None
     if window is None:
         yield Hit(f"not checked: no NEDA records (PARAMCD {', '.join(opts['paramcd'])}) with "
@@ -285,7 +309,7 @@ def neda_periods(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit("activity sources incomplete: " + "; ".join(notes), dataset=view.name,
                   severity="notice")
     start, end = window
-    windows = pd.DataFrame({"USUBJID": df.loc[rows, "USUBJID"], "start": view.numbers(start)[rows],
+    windows = pd.DataFrame({"USUBJID": _subjects(ctx, view)[rows], "start": view.numbers(start)[rows],
                             "end": view.numbers(end)[rows]})
     n = _count_in_windows(windows, events).reindex(df.index)
     status = _neda_status(view, rows)
@@ -311,7 +335,7 @@ def sustained_neda(ctx: RuleContext) -> Iterator[Hit]:
     opts = _options(ctx, "neda", NEDA_DEFAULTS)
     sustained = {**NEDA_DEFAULTS["sustained"], **(opts.get("sustained") or {})}
     view = ctx.views.get(str(sustained["dataset"]).upper())
-    rows = _param_rows(view.df, sustained["paramcd"]) if view is not None else None
+    rows = _param_rows(view, sustained["paramcd"]) if view is not None else None
     if view is None or rows is None or not rows.any():
         yield Hit(f"not checked: no sustained NEDA records ({sustained['dataset']} PARAMCD "
                   f"{', '.join(sustained['paramcd'])})", severity="notice")
@@ -325,7 +349,7 @@ def sustained_neda(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit("activity sources incomplete: " + "; ".join(notes), dataset=view.name,
                   severity="notice")
     df = view.df
-    recs = pd.DataFrame({"USUBJID": df.loc[rows, "USUBJID"],
+    recs = pd.DataFrame({"USUBJID": _subjects(ctx, view)[rows],
                          "start": view.numbers("STARTDT")[rows]})
     pairs = recs.reset_index().merge(events, on="USUBJID", how="left")
     # a source marked strictly_after_start (e.g. the entry scan) counts only after STARTDT

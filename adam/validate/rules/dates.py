@@ -197,8 +197,10 @@ def _flags(view: DatasetView) -> list[tuple[str, set[str], list[str]]]:
       "(*TMF) is not H, M or S.")
 def imputation_flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col, allowed, _ in _flags(view):
-        s = text(view.df[col])
-        bad = s.notna() & ~s.isin(sorted(allowed)).fillna(False).astype(bool)
+        bad = view.text_rows(col, lambda v: v not in allowed)
+        if bad is None:  # not text: every record is tested
+            s = text(view.df[col])
+            bad = s.notna() & ~s.isin(sorted(allowed)).fillna(False).astype(bool)
         if bad.any():
             yield Hit(f"{col} not in {'/'.join(sorted(allowed))}", rows=bad, variables=[col])
 
@@ -209,8 +211,10 @@ def imputation_flag_without_date(ctx: RuleContext, view: DatasetView) -> Iterato
         present = [d for d in dates if d in view.df.columns]
         if not present:
             continue
-        has_date = view.df[present].notna().any(axis=1)
-        bad = view.df[col].notna() & ~has_date
+        has_date = np.zeros(len(view.df), dtype=bool)
+        for date in present:
+            has_date |= ~view.codes.missing(date)
+        bad = view.present(col) & ~has_date
         if bad.any():
             yield Hit(f"{col} set but {' / '.join(present)} null", rows=bad, variables=[col] + present)
 

@@ -12,6 +12,7 @@ from typing import Iterator
 
 import pandas as pd
 
+from adam.validate.codes import distinct_per_group
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text
 
 POPULATION_FLAGS = {"SAFFL", "ITTFL", "FASFL", "PPROTFL", "RANDFL", "ENRLFL", "COMPLFL", "SCRNFL",
@@ -43,8 +44,10 @@ def population_flags(view: DatasetView) -> list[str]:
       "*FL the spec labels as a population flag) is null or not Y/N.", classes=("ADSL",))
 def population_flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col in population_flags(view):
-        s = text(view.df[col])
-        bad = ~s.isin(["Y", "N"]).fillna(False).astype(bool)
+        yes_no = view.text_in(col, ["Y", "N"])
+        if yes_no is None:
+            yes_no = text(view.df[col]).isin(["Y", "N"]).fillna(False).astype(bool)
+        bad = ~yes_no
         if bad.any():
             yield Hit(f"population flag {col} null or not Y/N", rows=bad, variables=[col])
 
@@ -52,8 +55,10 @@ def population_flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]
 @rule("ADAM-FL-002", "A flag variable (*FL) holds a value other than Y, N or null.")
 def flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col in view.columns_like(lambda c: c.endswith("FL")):
-        s = view.df[col]  # (isin and notna need no conversion to the "string" dtype)
-        bad = s.notna() & ~s.isin(["Y", "N"]).fillna(False).astype(bool)
+        bad = view.text_rows(col, lambda v: v not in ("Y", "N"))
+        if bad is None:  # not text: every record is tested
+            s = view.df[col]
+            bad = s.notna() & ~s.isin(["Y", "N"]).fillna(False).astype(bool)
         if bad.any():
             yield Hit(f"{col} not Y/N/null", rows=bad, variables=[col])
 
@@ -62,7 +67,9 @@ def flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
       "...) is 'N'; these flags are Y or null.", classes=("BDS", "OCCDS", "TTE", "OTHER"))
 def record_flag_values(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col in view.columns_like(lambda c: bool(RECORD_FLAGS.match(c))):
-        bad = (text(view.df[col]) == "N").fillna(False).astype(bool)
+        bad = view.text_in(col, ["N"])
+        if bad is None:
+            bad = (text(view.df[col]) == "N").fillna(False).astype(bool)
         if bad.any():
             yield Hit(f"{col}='N' (record-level flags are Y or null)", rows=bad, variables=[col])
 
@@ -102,7 +109,7 @@ def criterion_pairs(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
 def criterion_text_present(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for crit, flag in sorted(_crit_vars(view).items()):
         if view.has(crit, flag):
-            bad = view.df[flag].notna() & view.df[crit].isna()
+            bad = view.present(flag) & view.missing(crit)
             if bad.any():
                 yield Hit(f"{flag} set but {crit} null", rows=bad, variables=[crit, flag])
 
@@ -114,8 +121,8 @@ def criterion_constant(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
         return
     for crit in sorted(_crit_vars(view)):
         if view.has(crit):
-            n = view.df.groupby("PARAMCD", dropna=False)[crit].transform("nunique")
-            bad = n > 1
+            n = distinct_per_group(view.codes.key(["PARAMCD"]), view.codes.codes(crit))
+            bad = pd.Series(n > 1, index=view.df.index)
             if bad.any():
                 yield Hit(f"{crit} varies within PARAMCD", rows=bad, variables=["PARAMCD", crit])
 

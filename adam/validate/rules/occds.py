@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text
@@ -12,7 +13,8 @@ OCCDS = ("OCCDS",)
 
 
 def _flag(view: DatasetView, col: str) -> pd.Series:
-    return (text(view.df[col]) == "Y").fillna(False).astype(bool)
+    flagged = view.text_in(col, ["Y"])
+    return flagged if flagged is not None else (text(view.df[col]) == "Y").fillna(False).astype(bool)
 
 
 def _coding(view: DatasetView) -> tuple[str | None, str | None]:
@@ -89,8 +91,9 @@ def first_occurrence(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
                       variables=[col], severity="notice")
             continue
         flagged = _flag(view, col)
-        n = flagged.astype(int).groupby([view.df[c] for c in by], dropna=False).transform("sum")
-        bad = flagged & (n > 1)
+        key = view.codes.key(by)
+        n = np.bincount(key[flagged.to_numpy()], minlength=int(key.max(initial=-1)) + 1)
+        bad = flagged & (n[key] > 1)
         if bad.any():
             yield Hit(f"{col}='Y' on more than one record per {', '.join(by)}", rows=bad,
                       variables=by[1:] + [col])
@@ -101,6 +104,6 @@ def first_occurrence(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
 def coded_has_body_system(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     bodsys, decod = _coding(view)
     if bodsys and decod:
-        bad = view.df[decod].notna() & view.df[bodsys].isna()
+        bad = view.present(decod) & view.missing(bodsys)
         if bad.any():
             yield Hit(f"{decod} without {bodsys}", rows=bad, variables=[decod, bodsys])

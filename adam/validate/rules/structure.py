@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from adam.export.text import rows_with
+from adam.validate.codes import (FrameCodes, dense, distinct_per_group, duplicated_codes,
+                                 float_codes)
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule
 
 NOT_ADSL = ("BDS", "OCCDS", "TTE", "OTHER")
@@ -22,7 +24,7 @@ def duplicate_records(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     subset = [k for k in (view.spec.keys if view.spec is not None else ()) if k in df.columns]
     subset = subset or [c for c in ("USUBJID", view.seq) if c and c in df.columns]
     if subset and len(subset) < len(df.columns):
-        candidates = df.duplicated(subset, keep=False)
+        candidates = pd.Series(duplicated_codes(view.codes.key(subset)), index=df.index)
         if not candidates.any():
             return
         dup = df[candidates].duplicated(keep="first").reindex(df.index, fill_value=False)
@@ -38,8 +40,8 @@ def identifiers(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for col in ("STUDYID", "USUBJID"):
         if col not in view.df.columns:
             yield Hit(f"{col} is not in the dataset", variables=[col])
-        elif view.df[col].isna().any():
-            yield Hit(f"{col} is null", rows=view.df[col].isna(), variables=[col])
+        elif view.codes.missing(col).any():
+            yield Hit(f"{col} is null", rows=view.missing(col), variables=[col])
 
 
 @rule("ADAM-ST-003", "STUDYID does not hold one and the same value in every dataset.",
@@ -48,7 +50,9 @@ def one_study(ctx: RuleContext) -> Iterator[Hit]:
     values: dict[str, set[str]] = {}
     for name, view in ctx.views.items():
         if "STUDYID" in view.df.columns:
-            values[name] = set(view.df["STUDYID"].dropna().astype(str).unique())
+            distinct = view.distinct_text("STUDYID")
+            values[name] = (set(distinct) if distinct is not None else
+                            set(view.df["STUDYID"].dropna().astype(str).unique()))
     every = set().union(*values.values()) if values else set()
     if len(every) <= 1:
         return
@@ -65,7 +69,8 @@ def one_study(ctx: RuleContext) -> Iterator[Hit]:
 def aseq_unique(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if not view.has("USUBJID", "ASEQ"):
         return
-    dup = view.df.duplicated(["USUBJID", "ASEQ"], keep=False) & view.df["ASEQ"].notna()
+    dup = pd.Series(duplicated_codes(view.codes.key(["USUBJID", "ASEQ"])), index=view.df.index)
+    dup &= view.present("ASEQ")
     if dup.any():
         yield Hit("ASEQ repeated within a subject", rows=dup, variables=["ASEQ"])
 
@@ -92,9 +97,47 @@ def code_pairs(view: DatasetView) -> list[tuple[str, str]]:
     return pairs
 
 
-def one_to_one_violations(df: pd.DataFrame, a: str, b: str, by: list[str] | None = None) -> pd.Series:
-    """Records whose (a, b) pair breaks a one-to-one mapping between a and b (within ``by``)."""
+def _as_text_codes(codes: FrameCodes, column: str) -> np.ndarray | None:
+    """Codes grouping a column as its text would (``astype(str)``); None for other columns."""
+    found = codes.text(column)
+    if found is not None:
+        return found.codes
+    if codes.df[column].dtype == np.float64:
+        return float_codes(codes.df[column].to_numpy())
+    return None
+
+
+def _one_to_one_codes(codes: FrameCodes, a: str, b: str, by: list[str]) -> np.ndarray | None:
+    ca, cb = _as_text_codes(codes, a), _as_text_codes(codes, b)
+    if ca is None or cb is None:
+        return None
+    rows = (ca >= 0) & (cb >= 0)
+    for col in by:  # (groupby leaves out records with a missing `by` value)
+        rows &= codes.codes(col) >= 0
+    rows = np.flatnonzero(rows)
+    bad = np.zeros(len(ca), dtype=bool)
+    if len(rows) == 0:
+        return bad
+    keys = [codes.codes(col)[rows] for col in by]
+    ca, cb = ca[rows], cb[rows]
+    n_b = distinct_per_group(dense(keys + [ca]), cb)
+    n_a = distinct_per_group(dense(keys + [cb]), ca)
+    bad[rows] = (n_b > 1) | (n_a > 1)
+    return bad
+
+
+def one_to_one_violations(df: pd.DataFrame, a: str, b: str, by: list[str] | None = None,
+                          codes: FrameCodes | None = None) -> pd.Series:
+    """Records whose (a, b) pair breaks a one-to-one mapping between a and b (within ``by``).
+
+    With the frame's ``codes``, text and float columns are compared as codes (the same
+    grouping as their text) instead of as strings.
+    """
     by = by or []
+    if codes is not None and codes.df is df:
+        found = _one_to_one_codes(codes, a, b, by)
+        if found is not None:
+            return pd.Series(found, index=df.index)
     both = df[a].notna() & df[b].notna()
     sub = df.loc[both, by + [a, b]].copy()
     if sub.empty:
@@ -111,7 +154,7 @@ def one_to_one_violations(df: pd.DataFrame, a: str, b: str, by: list[str] | None
       "TRT01P and TRT01PN) do not map one to one.")
 def code_decode_pairs(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     for text_var, num_var in code_pairs(view):
-        bad = one_to_one_violations(view.df, text_var, num_var)
+        bad = one_to_one_violations(view.df, text_var, num_var, codes=view.codes)
         if bad.any():
             yield Hit(f"{text_var} and {num_var} do not map one to one", rows=bad,
                       variables=[text_var, num_var])
@@ -127,7 +170,7 @@ def empty_dataset(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
 def all_null(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if len(view.df) == 0:
         return
-    empty = [str(c) for c in view.df.columns if view.df[c].isna().all()]
+    empty = [str(c) for c in view.df.columns if view.codes.missing(str(c)).all()]
     if empty:
         yield Hit(f"no values at all: {', '.join(empty)}", variables=empty, count=len(empty))
 

@@ -8,6 +8,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from adam.validate.codes import dense, distinct_per_group, duplicated_codes
 from adam.validate.rules.base import DatasetView, Hit, RuleContext, rule, text
 
 TTE = ("TTE",)
@@ -81,7 +82,7 @@ def tte_required(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
 def one_record_per_parameter(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     by = ["USUBJID", "PARAMCD"] + (["BASETYPE"] if view.has("BASETYPE") else [])
     if view.has(*by):
-        bad = view.df.duplicated(by, keep=False)
+        bad = pd.Series(duplicated_codes(view.codes.key(by)), index=view.df.index)
         if bad.any():
             yield Hit("several records per subject and parameter", rows=bad, variables=["PARAMCD"])
 
@@ -89,7 +90,7 @@ def one_record_per_parameter(ctx: RuleContext, view: DatasetView) -> Iterator[Hi
 @rule("ADAM-TT-007", "EVNTDESC (what happened at ADT) is null on a record.", "warning", classes=TTE)
 def event_description(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if view.has("EVNTDESC"):
-        bad = view.df["EVNTDESC"].isna()
+        bad = view.missing("EVNTDESC")
         if bad.any():
             yield Hit("EVNTDESC null", rows=bad, variables=["PARAMCD", "CNSR", "EVNTDESC"])
 
@@ -99,9 +100,13 @@ def event_description(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
 def event_description_consistent(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if not view.has("EVNTDESC", "CNSR", "PARAMCD"):
         return
-    event = view.numbers("CNSR") == 0
-    kinds = event.groupby([view.df["PARAMCD"], view.df["EVNTDESC"]]).transform("nunique")
-    bad = (kinds > 1) & view.df["EVNTDESC"].notna()
+    event = (view.numbers("CNSR") == 0).to_numpy()
+    param, desc = view.codes.codes("PARAMCD"), view.codes.codes("EVNTDESC")
+    rows = (param >= 0) & (desc >= 0)  # (groupby leaves out records with a missing key)
+    kinds = np.zeros(len(event), dtype=np.int64)
+    if rows.any():
+        kinds[rows] = distinct_per_group(dense([param[rows], desc[rows]]), event[rows].astype(np.int64))
+    bad = pd.Series(kinds > 1, index=view.df.index)
     if bad.any():
         yield Hit("EVNTDESC used for both events and censorings", rows=bad,
                   variables=["PARAMCD", "CNSR", "EVNTDESC"])
@@ -111,6 +116,6 @@ def event_description_consistent(ctx: RuleContext, view: DatasetView) -> Iterato
       "(CNSR=0).", "warning", classes=TTE)
 def censor_description_on_event(ctx: RuleContext, view: DatasetView) -> Iterator[Hit]:
     if view.has("CNSDTDSC", "CNSR"):
-        bad = (view.numbers("CNSR") == 0) & view.df["CNSDTDSC"].notna()
+        bad = (view.numbers("CNSR") == 0) & view.present("CNSDTDSC")
         if bad.any():
             yield Hit("CNSDTDSC on an event record", rows=bad, variables=["PARAMCD", "CNSR", "CNSDTDSC"])
