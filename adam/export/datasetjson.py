@@ -25,6 +25,7 @@ the column's type are errors (one :class:`Problem` each; nothing is written).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -51,8 +52,7 @@ from adam.export.columns import (
     to_sas_numbers,
 )
 from adam.export.package import default_mode
-from adam.export.text import Strings, as_strings, max_length
-from adam.export.text import rstrip as text_rstrip
+from adam.export.text import object_array
 
 DATASET_JSON_VERSION = "1.1.0"
 
@@ -109,56 +109,79 @@ def column_definitions(df: pd.DataFrame | None, meta: DatasetMeta, *,
 
 @dataclass(frozen=True)
 class _Column:
-    """One checked column, ready to be written: ``data`` holds the values (strings with ``""``
-    where missing, or float64 numbers), ``missing`` marks the missing values, ``form`` says how
-    a value is written (``string``, ``float``, ``integer``, ``boolean``, ``decimal``, or
-    ``date``/``datetime``/``time``: SAS numbers written as ISO 8601 text)."""
+    """One checked column, ready to be written, as its distinct values and a code per row.
+
+    ``values`` holds the JSON-ready Python value of each distinct value (text right-stripped,
+    integers as ``int``, ``date``/``datetime``/``time`` as ISO 8601 text, decimals as text,
+    booleans as ``bool``) and, last, the value written where the value is missing (``None``, or
+    ``""`` for text written as in XPT); ``codes`` gives the position in ``values`` of each row's
+    value (the smallest integer type that holds them). Every value is thus converted and
+    encoded once, however many rows hold it.
+    """
 
     form: str
-    data: np.ndarray
-    missing: np.ndarray
-    missing_as_null: bool = True
+    values: list
+    codes: np.ndarray
 
     def python_values(self) -> list:
-        """The values as JSON-ready Python objects (None where missing, unless text)."""
-        n = len(self.data)
-        if self.form == "string":
-            out = self.data.tolist()
-        elif self.form in DATE_TYPES:
-            out = sas_to_iso(self.data, self.form)[0]
-        elif self.form == "integer":
-            out = self.data.astype("int64").tolist()
-        elif self.form == "boolean":
-            out = (self.data == 1.0).tolist()
-        elif self.form == "decimal":
-            out = list(map(float.__repr__, self.data.tolist()))
-        else:
-            out = self.data.tolist()
-        if self.missing_as_null:
-            for k in np.flatnonzero(self.missing).tolist():
-                out[k] = None
-        return out if n else []
+        """The values of all rows as JSON-ready Python objects."""
+        return object_array(self.values)[self.codes].tolist()
 
-    def json_texts(self, start: int, stop: int) -> list[str]:
-        """The JSON text of each value in rows ``start:stop`` (C-level passes, no encoder per
-        value): exactly what ``json.JSONEncoder(ensure_ascii=False)`` writes for it."""
-        data = self.data[start:stop]
-        if self.form == "string":
-            out = list(map(encode_basestring, data.tolist()))
-        elif self.form in DATE_TYPES:  # missing values come back as None, set to null below
-            out = [v if v is None else encode_basestring(v) for v in sas_to_iso(data, self.form)[0]]
-        elif self.form == "integer":
-            out = list(map(int.__repr__, data.astype("int64").tolist()))
-        elif self.form == "boolean":
-            out = np.where(data == 1.0, "true", "false").tolist()
-        elif self.form == "decimal":
-            out = list(map(encode_basestring, map(float.__repr__, data.tolist())))
-        else:
-            out = list(map(float.__repr__, data.tolist()))
-        if self.missing_as_null:
-            for k in np.flatnonzero(self.missing[start:stop]).tolist():
-                out[k] = "null"
-        return out
+    def json_texts(self) -> list[str]:
+        """The JSON text of each of ``values``: exactly what ``json.JSONEncoder(ensure_ascii=False)``
+        writes for it."""
+        encode = _ENCODERS.get(self.form)
+        if encode is None:  # dates (a missing one is None) and booleans: few distinct values
+            return [_json_text(v) for v in self.values]
+        return list(map(encode, self.values[:-1])) + [_json_text(self.values[-1])]
+
+
+#: The C-level encoder of every present value of a form (the missing value is encoded apart).
+_ENCODERS = {"string": encode_basestring, "decimal": encode_basestring, "integer": int.__repr__,
+             "float": float.__repr__}
+
+
+def _json_text(value: object) -> str:
+    """One scalar as the standard library's C encoder writes it (bool before int: bool is an int)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    return float.__repr__(value)
+
+
+def _codes(codes: np.ndarray, missing: np.ndarray | None, n_values: int) -> np.ndarray:
+    """Codes from :func:`pandas.factorize` with missing rows (code -1, or ``missing``) pointing at
+    slot ``n_values`` (the missing value), in the smallest signed integer type that holds them."""
+    if missing is None:
+        missing = codes < 0
+    codes[missing] = n_values
+    for small in (np.int8, np.int16, np.int32):
+        if n_values <= np.iinfo(small).max:
+            return codes.astype(small)
+    return codes
+
+
+def _number_column(form: str, numbers: np.ndarray, missing: np.ndarray) -> _Column:
+    """A numeric column from float64 ``numbers``: its distinct values (told apart by their bits,
+    so -0.0 stays -0.0) converted to the Python value written for ``form``."""
+    codes, bits = pd.factorize(numbers.view(np.int64))
+    distinct = np.asarray(bits, dtype=np.int64).view(np.float64)
+    if form in DATE_TYPES:
+        values = sas_to_iso(distinct, form)[0]
+    elif form == "integer":
+        values = distinct.astype("int64").tolist()
+    elif form == "boolean":
+        values = (distinct == 1.0).tolist()
+    elif form == "decimal":
+        values = list(map(float.__repr__, distinct.tolist()))
+    else:
+        values = distinct.tolist()
+    return _Column(form, values + [None], _codes(codes, missing, len(values)))
 
 
 def _column_values(df: pd.DataFrame, col: ColumnMeta, *, file: str, dataset: str,
@@ -173,13 +196,16 @@ def _column_values(df: pd.DataFrame, col: ColumnMeta, *, file: str, dataset: str
     if col.type == "text":
         if not (pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype)):
             return None, [Problem(f"character variable holds {values.dtype} values (expected text)", **where)]
-        strings = as_strings(values)
-        if strings is None:
+        raw = values.to_numpy(dtype=object)
+        if not (isinstance(values.dtype, pd.StringDtype) or (
+                values.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"))):
             not_str = ~values.map(lambda v: isinstance(v, str) or v is None or v is pd.NA
                                   or (isinstance(v, float) and np.isnan(v))).to_numpy(dtype=bool)
             return None, row_problems(df, not_str, "value is not text (expected a character value)", **where)
-        strings = text_rstrip(strings)  # as in XPT, so both formats hold the same values
-        return _Column("string", strings.values, strings.missing, text_missing_as_null), []
+        codes, distinct = pd.factorize(raw)  # missing values (None, NaN, NA) get code -1
+        stripped = list(map(str.rstrip, distinct.tolist()))  # as in XPT, so both formats hold the same values
+        return _Column("string", stripped + [None if text_missing_as_null else ""],
+                       _codes(codes, None, len(stripped))), []
 
     problems: list[Problem] = []
     if col.type in DATE_TYPES:
@@ -193,8 +219,7 @@ def _column_values(df: pd.DataFrame, col: ColumnMeta, *, file: str, dataset: str
         if bad_iso.any():
             problems += row_problems(df, bad_iso, [f"SAS {col.type} value {v!r} cannot be written as ISO 8601"
                                                    for v in numbers[bad_iso].tolist()], **where)
-        # ISO text made block by block when written (no string per value held for the column)
-        return _Column(col.type, numbers, np.isnan(numbers)), problems
+        return _number_column(col.type, numbers, np.isnan(numbers)), problems
 
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
         return None, [Problem(f"numeric variable holds {values.dtype} values (expected numbers)", **where)]
@@ -218,7 +243,7 @@ def _column_values(df: pd.DataFrame, col: ColumnMeta, *, file: str, dataset: str
             form = "boolean"
     elif data_type == "decimal":
         form = "decimal"
-    return _Column(form, finite, missing), problems
+    return _number_column(form, finite, missing), problems
 
 
 def _prepare(
@@ -294,7 +319,7 @@ def _prepare(
     head["records"] = len(df)
     head["name"] = ds
     head["label"] = meta.label
-    text_lengths = {c.name: max_length(Strings(v.data, v.missing))
+    text_lengths = {c.name: max(map(len, v.values[:-1]), default=0)  # last: the missing value
                     for c, v in zip(meta.columns, columns) if c.type == "text"}
     head["columns"] = column_definitions(df, meta, text_lengths=text_lengths)
     return head, columns
@@ -315,15 +340,57 @@ def dataset_json_object(df: pd.DataFrame, meta: DatasetMeta, **options) -> tuple
 #: Rows encoded and written per block (bounds the memory of the JSON text).
 ROW_BLOCK = 20_000
 
+#: Adjacent columns are joined as one piece per row (its code: the position of the row's
+#: combination of their values) while their combinations number at most this many.
+MERGE_LIMIT = 4096
 
-def _row_blocks(columns: list[_Column], n_rows: int) -> Iterator[list[str]]:
-    """The rows as JSON arrays without their brackets (``"a", 1, null``), block by block."""
+
+def _merge_groups(sizes: list[int]) -> list[list[int]]:
+    """Runs of adjacent columns (by position) whose numbers of distinct texts, multiplied, stay
+    within :data:`MERGE_LIMIT`; a column with more distinct texts is a run of its own."""
+    groups: list[list[int]] = []
+    combinations = 0
+    for j, size in enumerate(sizes):
+        if groups and combinations * size <= MERGE_LIMIT:
+            groups[-1].append(j)
+            combinations *= size
+        else:
+            groups.append([j])
+            combinations = size
+    return groups
+
+
+def _row_blocks(columns: list[_Column], n_rows: int) -> Iterator[bytes]:
+    """The rows as UTF-8 JSON in the NDJSON layout (``[v1, v2]`` and a line end per row), block
+    by block.
+
+    The JSON text of each distinct value, with what follows it in a row (``, `` or ``]``), is
+    made once; runs of adjacent columns with few combinations are joined beforehand into one
+    text per combination (:func:`_merge_groups`), so a row is a few pieces taken by code, and
+    a block is one join of them (fewer pieces, less work per row).
+    """
+    if not columns:
+        for start in range(0, n_rows, ROW_BLOCK):
+            yield b"[]\n" * (min(n_rows, start + ROW_BLOCK) - start)
+        return
+    last = len(columns) - 1
+    texts = [[("[" if j == 0 else "") + text + ("]\n" if j == last else ", ") for text in col.json_texts()]
+             for j, col in enumerate(columns)]
+    groups = _merge_groups([len(t) for t in texts])
+    # itertools.product varies the last column fastest, as the codes combined below do
+    tables = [object_array(list(map("".join, itertools.product(*(texts[j] for j in group)))))
+              for group in groups]
     for start in range(0, n_rows, ROW_BLOCK):
         stop = min(n_rows, start + ROW_BLOCK)
-        if not columns:
-            yield [""] * (stop - start)
-            continue
-        yield list(map(", ".join, zip(*(c.json_texts(start, stop) for c in columns))))
+        pieces = np.empty((stop - start, len(groups)), dtype=object)
+        for k, (group, table) in enumerate(zip(groups, tables)):
+            code = columns[group[0]].codes[start:stop].astype(np.intp)
+            for j in group[1:]:
+                code *= len(texts[j])
+                code += columns[j].codes[start:stop]
+            pieces[:, k] = table[code]
+        # str.join, not bytes.join: the latter keeps a buffer record per item, far slower here
+        yield "".join(pieces.ravel().tolist()).encode("utf-8")
 
 
 def write_dataset_json(
@@ -386,19 +453,25 @@ def _write_forms(head: dict, columns: list[_Column], targets: list[tuple[Path, b
         for path, _ in targets:
             fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             temps.append((Path(tmp_name), path))
-            handles.append(os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
+            handles.append(os.fdopen(fd, "wb"))
         try:
             for fh, (_, nd) in zip(handles, targets):
-                fh.write(header + "\n" if nd else header[:-1] + ', "rows": [')
-            for k, rows in enumerate(_row_blocks(columns, head["records"])):
+                fh.write((header + "\n" if nd else header[:-1] + ', "rows": [').encode("utf-8"))
+            as_json = any(not nd for _, nd in targets)
+            for k, block in enumerate(_row_blocks(columns, head["records"])):
+                # The .json rows are the NDJSON rows with a comma after every row but the last.
+                # A line end in a block only ever ends a row (JSON strings escape theirs, and
+                # no UTF-8 multi-byte character holds the byte), so one replace adds the commas.
+                commas = memoryview(block.replace(b"\n", b",\n"))[:-2] if as_json else None
                 for fh, (_, nd) in zip(handles, targets):
                     if nd:
-                        fh.write("[" + "]\n[".join(rows) + "]\n")
+                        fh.write(block)
                     else:
-                        fh.write(("," if k else "") + "\n[" + "],\n[".join(rows) + "]")
+                        fh.write(b",\n" if k else b"\n")
+                        fh.write(commas)
             for fh, (_, nd) in zip(handles, targets):
                 if not nd:
-                    fh.write("\n]}\n")
+                    fh.write(b"\n]}\n")
         finally:
             for fh in handles:
                 fh.close()
