@@ -60,6 +60,12 @@ def test_numbers_hand_checked(tmp_path):
     assert rows_part(text) == "\n" + ",\n".join(lines) + "\n]}\n"
 
 
+def test_integers_beyond_int64_are_written_exactly(tmp_path):
+    df, meta = one_column([2.0**63, -(2.0**64), 1e20], ColumnMeta("I", "I", "integer"))
+    lines, _ = write_pair(tmp_path, df, meta)
+    assert lines == ["[9223372036854775808]", "[-18446744073709551616]", "[100000000000000000000]"]
+
+
 def test_integer_stored_as_int64_and_nullable(tmp_path):
     col = ColumnMeta("I", "I", "integer")
     for values in (pd.array([1, None, 1], dtype="Int64"), np.array([1, 2, 1], dtype="int64")):

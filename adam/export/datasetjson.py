@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -174,7 +175,8 @@ def _number_column(form: str, numbers: np.ndarray, missing: np.ndarray) -> _Colu
     if form in DATE_TYPES:
         values = sas_to_iso(distinct, form)[0]
     elif form == "integer":
-        values = distinct.astype("int64").tolist()
+        # int() of each distinct value: exact for whole numbers of any size (int64 would wrap)
+        values = [int(v) if math.isfinite(v) else None for v in distinct.tolist()]
     elif form == "boolean":
         values = (distinct == 1.0).tolist()
     elif form == "decimal":
