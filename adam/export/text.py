@@ -82,10 +82,10 @@ def canonical_text(values: pd.Series, *, strip: bool = True) -> pd.Series | None
     return None if found is None else found[0]
 
 
-def canonical_text_and_values(values: pd.Series, *, strip: bool = True
-                              ) -> tuple[pd.Series, list[str]] | None:
-    """:func:`canonical_text` and the distinct present values of the result (which checks can
-    test instead of every record). ``strip=False`` keeps trailing blanks (``""`` is still NA)."""
+def factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """A character column as integer codes (-1 where missing) and its distinct values (object
+    array, in order of first appearance), found with one C-level hash pass; ``None`` when the
+    column holds values other than text."""
     dtype = values.dtype
     if not (isinstance(dtype, pd.StringDtype) or dtype == object):
         return None
@@ -93,6 +93,17 @@ def canonical_text_and_values(values: pd.Series, *, strip: bool = True
     distinct = np.asarray(uniques, dtype=object)
     if dtype == object and pd.api.types.infer_dtype(distinct, skipna=True) not in ("string", "empty"):
         return None
+    return codes, distinct
+
+
+def canonical_text_and_values(values: pd.Series, *, strip: bool = True
+                              ) -> tuple[pd.Series, list[str]] | None:
+    """:func:`canonical_text` and the distinct present values of the result (which checks can
+    test instead of every record). ``strip=False`` keeps trailing blanks (``""`` is still NA)."""
+    found = factorize_text(values)
+    if found is None:
+        return None
+    codes, distinct = found
     stripped = object_array(list(map(str.rstrip, distinct.tolist()))) if strip else distinct
     blank = stripped == ""
     table = np.append(np.where(blank, np.nan, stripped), np.nan)  # last: code -1

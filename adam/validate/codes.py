@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from adam.export.text import object_array
+from adam.export.text import factorize_text, object_array
 
 #: pandas' default text dtype ("str", NaN for missing values)
 STR_DTYPE = pd.Series([], dtype="str").dtype
@@ -53,13 +53,11 @@ def text_codes(values: pd.Series, *, strip: bool = False) -> tuple[TextCodes, pd
     ``str`` (as :func:`adam.export.text.canonical_text_and_values` makes it), or None when the
     column already is so (a ``str`` column with no trailing or only blanks) and can be kept.
     """
+    found = factorize_text(values)
+    if found is None:
+        return None
+    codes, distinct = found
     dtype = values.dtype
-    if not (isinstance(dtype, pd.StringDtype) or dtype == object):
-        return None
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    distinct = np.asarray(uniques, dtype=object)
-    if dtype == object and pd.api.types.infer_dtype(distinct, skipna=True) not in ("string", "empty"):
-        return None
     codes = codes.astype(np.int32)  # (half the memory of int64 for a code per record)
     if not strip:
         return TextCodes(codes, distinct.tolist()), None
