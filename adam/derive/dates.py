@@ -5,11 +5,12 @@ SAS dates are days since 1960-01-01 (float64, NaN missing); SAS datetimes are se
 ``2003-05-17T10``, ``2003-05-17T10:30``, ``2003-05-17T10:30:15`` (fractional seconds allowed),
 and a missing component may be written as ``-`` (``2003---17``, ``2003-05-17T-:30``). Every
 component after the first missing one is ignored, so ``2003---17`` is the year 2003 only.
+Values are split by :func:`adam.sdtm.iso8601.split_dtc`; a value with a time zone is refused
+(SAS dates and datetimes have none), as is an interval.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,16 +20,12 @@ import pandas as pd
 
 from adam.derive._checks import Checker, as_list, record_label
 from adam.errors import InputError, Problem
+from adam.sdtm.iso8601 import COMPONENTS as _COMPONENTS
+from adam.sdtm.iso8601 import split_dtc
 
 SAS_EPOCH_OFFSET_DAYS = 3653  # 1960-01-01 -> 1970-01-01
 SECONDS_PER_DAY = 86400.0
 
-_DTC = (
-    r"^(?P<Y>\d{4}|-)"
-    r"(?:-(?P<M>\d{2}|-)(?:-(?P<D>\d{2}|-))?)?"
-    r"(?:T(?P<h>\d{2}|-)(?::(?P<m>\d{2}|-)(?::(?P<s>\d{2}(?:\.\d+)?|-))?)?)?$"
-)
-_COMPONENTS = ("year", "month", "day", "hour", "minute", "second")
 
 # imputation levels, lowest first
 _DATE_LEVELS = ("n", "D", "M", "Y")
@@ -124,8 +121,6 @@ def days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- parsing
 
 
-_DTC_PATTERN = re.compile(_DTC)
-_NO_MATCH = (None,) * len(_COMPONENTS)
 
 
 @dataclass(frozen=True)
@@ -150,42 +145,17 @@ def _parse(values: pd.Series) -> _Parsed:
     return _Parsed(np.where(codes < 0, len(texts) - 1, codes), comps, reason)
 
 
-def _complete_dates(text: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the values written exactly ``YYYY-MM-DD`` in ASCII digits (the common case,
-    read with array arithmetic instead of a pattern match each) and their year, month, day."""
-    lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
-    cand = np.flatnonzero(lengths == 10)
-    chars = np.array([text[i] for i in cand], dtype="<U10").view(np.uint32).reshape(len(cand), 10)
-    digit = chars.astype(np.int64) - ord("0")
-    is_digit = (digit >= 0) & (digit <= 9)
-    ok = is_digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
-    digit = digit[ok]
-    ymd = np.column_stack([digit[:, 0] * 1000 + digit[:, 1] * 100 + digit[:, 2] * 10 + digit[:, 3],
-                           digit[:, 5] * 10 + digit[:, 6], digit[:, 8] * 10 + digit[:, 9]])
-    return cand[ok], ymd.astype(float)
-
-
 def _parse_unique(values: pd.Series) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Components and reason ("" when valid) of each (distinct) value."""
     text = values.str.strip().to_numpy(dtype=object)
     blank = pd.isna(text) | (text == "")
     n = len(text)
-    texts = np.where(blank, "", text).tolist()
-    numbers = np.full((n, len(_COMPONENTS)), np.nan)  # NaN: component absent or "-"
-    matched = np.zeros(n, dtype=bool)
-    fast, ymd = _complete_dates(texts)
-    numbers[fast, :3] = ymd
-    matched[fast] = True
-    rest = np.flatnonzero(~blank & ~matched)
-    if len(rest):  # other forms: one regular expression match each
-        groups = [m.groups() if (m := _DTC_PATTERN.match(texts[i])) else _NO_MATCH for i in rest]
-        parts = np.array(groups, dtype=object).reshape(len(rest), len(_COMPONENTS))
-        matched[rest] = ~pd.isna(parts[:, 0])
-        for i in range(len(_COMPONENTS)):
-            col = parts[:, i]
-            numbers[rest, i] = pd.to_numeric(np.where(col == "-", None, col), errors="coerce").astype(float)
+    split = split_dtc(np.where(blank, "", text).tolist())
+    numbers = split.numbers  # NaN: component absent or "-"
     reason = np.full(n, "", dtype=object)
-    reason[~blank & ~matched] = "not an ISO 8601 date/time"
+    reason[~blank & ~split.matched] = "not an ISO 8601 date/time"
+    # a time zone cannot be placed on the SAS date/time scale, which has none
+    reason[split.zone] = "time zone not supported (expected local date/time)"
 
     comps = {}
     present = np.ones(n, dtype=bool)

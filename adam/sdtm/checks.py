@@ -5,14 +5,14 @@ Every problem names the file and dataset, and where it applies the variable and 
 ``"warning"``. :func:`check_sdtm` runs them all; pass its result to
 :func:`adam.errors.raise_if_problems` to stop on errors and keep warnings for the run report.
 
-The ISO 8601 check here only decides whether a ``--DTC`` value is well formed, complete or
-partial, and a real calendar date; turning values into dates (with imputation) is the job of
-:mod:`adam.derive.dates`.
+The ISO 8601 check here only decides whether a ``--DTC`` value is well formed (time zones and
+intervals allowed), complete or partial, and a real calendar date; turning values into dates
+(with imputation) is the job of :mod:`adam.derive.dates`. Both split values with
+:func:`adam.sdtm.iso8601.split_dtc`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,18 +21,10 @@ import pandas as pd
 
 from adam.errors import Problem
 from adam.export.columns import record_ids, row_problems, seq_column
+from adam.sdtm.iso8601 import split_dtc
 
 Frames = Mapping[str, pd.DataFrame]
 Files = Mapping[str, "Path | str"] | None
-
-# SDTM ISO 8601 date/time: right truncation ("2003-12") and missing components written as a
-# hyphen ("2003---15": day known, month not; "-----T07:15": time only), optional time zone.
-ISO8601_DTC = re.compile(
-    r"^(?P<Y>\d{4}|-)(?:-(?P<M>\d{2}|-)(?:-(?P<D>\d{2}|-))?)?"
-    r"(?:T(?P<h>\d{2}|-)(?::(?P<m>\d{2}|-)(?::(?P<s>\d{2}(?:\.\d+)?|-))?)?)?"
-    r"(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$"
-)
-
 
 def _file(files: Files, domain: str) -> str | None:
     if files and domain in files:
@@ -170,22 +162,18 @@ def _parse_dtc_unique(raw: np.ndarray) -> dict[str, np.ndarray]:
     s = pd.Series(raw, dtype="str").str.strip()
     present = (s.notna() & (s != "")).to_numpy()
     interval = s.str.contains("/", regex=False).fillna(False).to_numpy(dtype=bool)
-    parts = s.where(~pd.Series(interval, index=s.index)).str.extract(ISO8601_DTC)
-    matched = parts["Y"].notna().to_numpy()
-
-    def num(col: str) -> np.ndarray:
-        return pd.to_numeric(parts[col].where(parts[col] != "-"), errors="coerce").to_numpy(dtype="float64")
-
-    Y, M, D, h, m = num("Y"), num("M"), num("D"), num("h"), num("m")
-    sec = num("s")
+    texts = s.where(present & ~interval, "").tolist()
+    split = split_dtc(texts)
+    matched = split.matched
+    Y, M, D, h, m, sec = split.numbers.T
     with np.errstate(invalid="ignore"):
         ranges_ok = ~((M < 1) | (M > 12) | (D < 1) | (D > 31) | (h > 23) | (m > 59) | (sec >= 60))
     known_any = ~(np.isnan(Y) & np.isnan(M) & np.isnan(D) & np.isnan(h))
     complete_date = matched & ~np.isnan(Y) & ~np.isnan(M) & ~np.isnan(D)
-    date = pd.to_datetime(
-        pd.Series(parts["Y"] + "-" + parts["M"] + "-" + parts["D"]).where(complete_date & ranges_ok),
-        format="%Y-%m-%d", errors="coerce")
-    impossible = complete_date & ranges_ok & date.isna().to_numpy()  # e.g. 2021-02-30
+    usable = complete_date & ranges_ok
+    date = pd.to_datetime(pd.DataFrame({"year": np.where(usable, Y, 2000), "month": np.where(usable, M, 1),
+                                        "day": np.where(usable, D, 1)}), errors="coerce").where(usable)
+    impossible = usable & date.isna().to_numpy()  # e.g. 2021-02-30
     valid = matched & ranges_ok & known_any & ~impossible
     # intervals: both ends must be valid
     if interval.any():

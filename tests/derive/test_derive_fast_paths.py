@@ -13,7 +13,6 @@ from adam.derive import (derive_var_extreme_flag, derive_var_merged_exist_flag, 
                          derive_vars_dtm, derive_vars_merged, derive_vars_merged_summary, parse_dtc)
 from adam.derive._checks import (factorize, flag_values, group_codes, shared_codes, sort_key,
                                  sorted_positions, take_values)
-from adam.derive.dates import _complete_dates
 from adam.engine import _as_text
 from adam.errors import InputError
 
@@ -85,14 +84,6 @@ def test_take_values_promotes_like_a_left_join_and_flag_values_text():
 
 
 # ---------------------------------------------------------------------------- dates
-def test_complete_dates_fast_path_takes_only_exact_ascii_forms():
-    positions, ymd = _complete_dates(["2003-05-17", "2003-5-17x", "2003-05", "20030517xx", "2003/05/17", ""])
-    assert positions.tolist() == [0]
-    assert ymd.tolist() == [[2003.0, 5.0, 17.0]]
-    positions, ymd = _complete_dates([])
-    assert positions.tolist() == [] and ymd.shape == (0, 3)
-
-
 def test_parse_mixes_fast_and_pattern_paths_and_reports_each_bad_record():
     values = pd.Series(["2003-05-17", " 2003-05-17 ", "2003---17", "2003-05-17T10:30", None, "2003-05-17"])
     comps = parse_dtc(values)
