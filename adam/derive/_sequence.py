@@ -2,9 +2,10 @@
 
 Records are identified by an integer group code and a numeric key (a date). The helpers find,
 for every query, the nearest record of the same group before or after it, by one sort of the
-records and a binary search of the queries - no loop over groups. :func:`key_codes`,
-:func:`joint_key_codes` and :func:`sort_order` turn key columns (text or numbers) into integer
-codes with one hash pass per column, which is what makes grouping and sorting by USUBJID cheap.
+records and a binary search of the queries - no loop over groups. :func:`rank_codes` and
+:func:`sort_order` turn key columns (text or numbers) into order-keeping integer codes with one
+hash pass per column, which is what makes sorting by USUBJID cheap (group codes that need no
+order: :func:`adam.derive._checks.group_codes` and ``shared_codes``).
 """
 
 from __future__ import annotations
@@ -81,45 +82,6 @@ def sort_order(columns: Sequence, descending: Sequence[bool] | None = None) -> n
         codes, k = rank_codes(column, bool(descending[i]) if descending is not None else False)
         combined, size = _combine(combined, size, codes, k)
     return np.argsort(combined, kind="stable")
-
-
-def key_codes(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
-    """One integer per combination of the ``by`` columns (missing is a value of its own), numbered
-    in order of first appearance; zeros when ``by`` is empty."""
-    combined, size = np.zeros(len(frame), dtype=np.int64), 1
-    for col in by:
-        codes, uniques = pd.factorize(_values(frame[col]), use_na_sentinel=False)
-        combined, size = _combine(combined, size, codes.astype(np.int64), max(len(uniques), 1))
-    return pd.factorize(combined)[0].astype(np.int64) if len(by) > 1 else combined
-
-
-def _na_as_nan(values: np.ndarray) -> np.ndarray:
-    """An object array with every kind of missing value (None, NaN, NA) as NaN: one key."""
-    missing = pd.isna(values)
-    return np.where(missing, np.nan, values) if missing.any() else values
-
-
-def joint_key_codes(left: pd.DataFrame, right: pd.DataFrame, by: Sequence[str]
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`key_codes` of two frames on one numbering: equal keys get equal codes. The left
-    frame is hashed once; the (usually small) right frame is looked up in its distinct keys."""
-    combined_l, combined_r, size = np.zeros(len(left), dtype=np.int64), np.zeros(len(right), dtype=np.int64), 1
-    for col in by:
-        codes_l, uniques = pd.factorize(_values(left[col]), use_na_sentinel=False)
-        known = pd.Index(_na_as_nan(np.asarray(uniques, dtype=object)))
-        values_r = _na_as_nan(right[col].to_numpy(dtype=object))
-        codes_r = known.get_indexer(values_r)
-        new = codes_r < 0  # keys only the right frame has: numbered after the left's
-        n = len(known)
-        if new.any():
-            extra, found = pd.factorize(values_r[new], use_na_sentinel=False)
-            codes_r[new] = n + extra
-            n += len(found)
-        combined = np.concatenate([combined_l, combined_r])
-        codes = np.concatenate([codes_l, codes_r]).astype(np.int64)
-        combined, size = _combine(combined, size, codes, max(n, 1))
-        combined_l, combined_r = combined[: len(left)], combined[len(left):]
-    return combined_l, combined_r
 
 
 def asof(

@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, key_examples
-from adam.derive._sequence import key_codes
+from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, group_codes, key_examples
 from adam.errors import InputError, Problem
 
 
@@ -47,7 +46,7 @@ def derive_var_base(
     chk.raise_if_any()
 
     is_base = evaluate_filter(df, filter, "filter", fn)
-    codes = key_codes(df, by)  # missing keys match missing keys, as in a merge
+    codes = group_codes(df, by)  # missing keys match missing keys, as in a merge
     base_rows = np.flatnonzero(is_base)
     dup = pd.Series(codes[base_rows]).duplicated(keep=False).to_numpy()
     if dup.any():

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, flag_values, record_label
-from adam.derive._sequence import asof, forward_confirm, joint_key_codes, key_codes, sort_order
+from adam.derive._checks import group_codes, shared_codes
+from adam.derive._sequence import asof, forward_confirm, sort_order
 from adam.errors import InputError, Problem
 
 _EPS = 1e-9  # change scores are sums of 0.5 steps; guard against float noise in means
@@ -135,8 +136,8 @@ def derive_var_confirmed_change(
     ev = None
     if events is not None and len(events):
         ev = events.loc[events[event_date].notna(), ev_by + [event_date]]
-        qcode_all, ecode = joint_key_codes(df, ev, ev_by)
-    gcode_all = qcode_all if ev is not None and ev_by == by else key_codes(df, by)
+        qcode_all, ecode = shared_codes(df, ev_by, ev, ev_by)
+    gcode_all = qcode_all if ev is not None and ev_by == by else group_codes(df, by)
 
     # sort the records taking part by (group, date, row)
     gcode = gcode_all[rows]

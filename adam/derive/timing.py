@@ -10,7 +10,7 @@ import pandas as pd
 from adam.derive._checks import (
     Checker, Filter, as_list, evaluate_filter, flag_values, group_codes, sorted_positions,
 )
-from adam.derive._sequence import asof, key_codes
+from adam.derive._sequence import asof
 from adam.derive.flags import _extreme
 
 _UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -233,7 +233,7 @@ def derive_var_analysis_window(
     if value is not None:
         cand &= df[value].notna().to_numpy()
     # one integer per by-group and window: grouping on it is cheaper than on the text keys
-    tmp = pd.DataFrame({"__group": key_codes(out, by + ["AVISITN"])})
+    tmp = pd.DataFrame({"__group": group_codes(out, by + ["AVISITN"])})
     tmp["__day"] = day
     tmp["__diff"] = out["AWTDIFF"].to_numpy()
     tmp["__row"] = np.arange(len(df))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from adam.derive._sequence import asof, forward_confirm, joint_key_codes, key_codes, rank_codes, sort_order
+from adam.derive._checks import group_codes, shared_codes
+from adam.derive._sequence import asof, forward_confirm, rank_codes, sort_order
 
 
 def test_asof_backward_and_forward_within_groups():
@@ -68,20 +69,20 @@ def test_rank_codes_keep_order_and_put_missing_last():
     assert codes.tolist() == [0, 1, 0] and size == 3
 
 
-def test_key_codes_group_missing_keys_together():
+def test_group_codes_group_missing_keys_together():
     df = pd.DataFrame({"USUBJID": pd.Series(["a", "b", None, "a", None], dtype="str"),
                        "PARAMCD": ["X", "X", "X", "Y", "X"]})
-    assert key_codes(df, ["USUBJID", "PARAMCD"]).tolist() == [0, 1, 2, 3, 2]
-    assert key_codes(df, []).tolist() == [0, 0, 0, 0, 0]
+    assert group_codes(df, ["USUBJID", "PARAMCD"]).tolist() == [0, 1, 2, 3, 2]
+    assert group_codes(df, []).tolist() == [0, 0, 0, 0, 0]
 
 
-def test_joint_key_codes_number_both_frames_alike():
+def test_shared_codes_number_both_frames_alike():
     left = pd.DataFrame({"USUBJID": pd.Categorical(["a", "b", "a"]), "N": [1.0, 2.0, np.nan]})
     right = pd.DataFrame({"USUBJID": ["b", "z", "a", None], "N": [2, 2, None, np.nan]})
-    l_codes, r_codes = joint_key_codes(left, right, ["USUBJID"])
+    l_codes, r_codes = shared_codes(left, ["USUBJID"], right, ["USUBJID"])
     assert l_codes.tolist() == [0, 1, 0]
     assert r_codes.tolist() == [1, 2, 0, 3]  # "z" and the missing key are new codes
-    l_codes, r_codes = joint_key_codes(left, right, ["USUBJID", "N"])
+    l_codes, r_codes = shared_codes(left, ["USUBJID", "N"], right, ["USUBJID", "N"])
     # (b, 2.0) matches (b, 2); (a, NaN) matches (a, None): missing keys match each other
     assert r_codes[0] == l_codes[1] and r_codes[2] == l_codes[2]
     assert len({*l_codes.tolist(), r_codes[1], r_codes[3]}) == 5  # 3 left keys, 2 right-only

@@ -17,7 +17,7 @@ from adam.datasets.camms223.registry import REGISTRY
 from adam.derive import (derive_var_analysis_window, derive_var_base, derive_var_base_flag,
                          derive_var_category, derive_var_confirmed_change, derive_var_extreme_flag,
                          derive_vars_dt)
-from adam.derive._sequence import key_codes
+from adam.derive._checks import group_codes
 from adam.engine import BuildContext
 from adam.errors import InputError, Problem
 
@@ -235,7 +235,7 @@ def derive_cdi(df: pd.DataFrame, ctx: BuildContext) -> pd.DataFrame:
 def _post_cdi(df: pd.DataFrame, ctx: BuildContext) -> tuple[np.ndarray, np.ndarray]:
     """Per record: the post-CDI reference EDSS and the post-CDI start date of its subject and
     parameter (NaN for subjects without a 6-month CDI event, at most one per subject)."""
-    codes = key_codes(df, ["USUBJID", "PARAMCD"])
+    codes = group_codes(df, ["USUBJID", "PARAMCD"])
     start_var = post_cdi_start(ctx)
     event = np.flatnonzero((df["CDIEVFL"] == "Y").to_numpy())
     aval = df["AVAL"].to_numpy(dtype=float)
@@ -334,7 +334,7 @@ def build(ctx: BuildContext) -> pd.DataFrame:
     # then numbers them without moving every derived column (no step depends on row order)
     df = derive_aseq(df, ctx).drop(columns=["ASEQ"])
     valued = (df["ADT"].notna() & df["AVAL"].notna()).to_numpy()
-    day = key_codes(df, ["USUBJID", "ADT"])
+    day = group_codes(df, ["USUBJID", "ADT"])
     has_avg = np.isin(day, day[df["DTYPE"].notna().to_numpy()])
     replaced = df["DTYPE"].isna().to_numpy() & has_avg
     df[ANL] = valued & ~replaced

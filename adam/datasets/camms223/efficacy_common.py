@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from adam.derive import derive_vars_dt
-from adam.derive._sequence import asof, group_start, joint_key_codes, rank_codes, sort_order
+from adam.derive._checks import shared_codes
+from adam.derive._sequence import asof, group_start, rank_codes, sort_order
 from adam.engine import BuildContext
 from adam.errors import InputError, Problem
 
@@ -241,7 +242,7 @@ def flag_within_days_after(df: pd.DataFrame, events: pd.DataFrame, days: float, 
     """
     d = df[date].to_numpy(dtype=float)
     ev = events.loc[events[event_date].notna(), [by, event_date]]
-    c_df, c_ev = joint_key_codes(df, ev, [by])
+    c_df, c_ev = shared_codes(df, [by], ev, [by])
     ed = ev[event_date].to_numpy(dtype=float)
     ok = ~np.isnan(d)
     hit = np.full(len(df), -1, dtype=np.int64)
