@@ -409,3 +409,19 @@ def test_srcseq_into_a_dataset_without_sequence_numbers():
     frames["ADTTE"].loc[1, "SRCDOM"] = "ADSL"
     (f,) = fired(validate_datasets(None, frames, rules=["ADAM-TR-004"]), "ADAM-TR-004")
     assert "ADSL has no sequence variable" in f.message and f.records[0]["USUBJID"] == S2
+
+
+def test_neda_with_unknown_status_is_not_reported_as_not_achieved():
+    def warnings_for(avalc, aval=None) -> list:
+        s = neda_study()
+        neda = s.frames["ADNEDA"]  # row 2: subject 02, no activity in the period
+        neda["AVALC"] = neda["AVALC"].astype(object)
+        at(neda, 2, "AVALC", avalc)
+        if aval is not None:
+            s.frames["ADNEDA"] = neda.assign(AVAL=[0.0, 0.0, aval])
+        return [f for f in s.run("ADAM-X-004").findings if f.severity == "warning"]
+
+    assert warnings_for("Y") == []
+    assert warnings_for(None) == []  # AVALC missing, no AVAL: status unknown, nothing to say
+    assert [f.count for f in warnings_for("N")] == [1]
+    assert [f.count for f in warnings_for(None, aval=0.0)] == [1]  # AVAL 0 says not achieved

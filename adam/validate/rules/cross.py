@@ -278,9 +278,8 @@ def _neda_status(view: Any, rows: pd.Series) -> pd.Series:
         no = view.text_rows("AVALC", lambda v: v.upper() == "N")
         if yes is None or no is None:
             s = text(df["AVALC"]).str.upper()
-            yes, no = s == "Y", s == "N"
-        else:  # as the comparisons of the text do: a missing AVALC masks as True (so: False)
-            yes, no = yes | view.missing("AVALC"), no | view.missing("AVALC")
+            yes, no = (s == "Y").fillna(False), (s == "N").fillna(False)
+        # a missing AVALC leaves the status unknown (AVAL may still give it)
         status = status.mask(yes, True).mask(no, False)
     if "AVAL" in df.columns:
         x = view.numbers("AVAL")
