@@ -2,86 +2,17 @@
 
 Records are identified by an integer group code and a numeric key (a date). The helpers find,
 for every query, the nearest record of the same group before or after it, by one sort of the
-records and a binary search of the queries - no loop over groups. :func:`rank_codes` and
-:func:`sort_order` turn key columns (text or numbers) into order-keeping integer codes with one
-hash pass per column, which is what makes sorting by USUBJID cheap (group codes that need no
-order: :func:`adam.derive._checks.group_codes` and ``shared_codes``).
+records and a binary search of the queries - no loop over groups. Group codes and sort orders
+come from :mod:`adam.derive._keys`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-_MAX_CODE = 2 ** 62  # combined integer keys stay below this (int64 headroom)
-
-
-def _values(column) -> np.ndarray | pd.api.extensions.ExtensionArray:
-    """A column as an array pd.factorize hashes quickly; -0.0 becomes 0.0 (they are equal)."""
-    if isinstance(column, pd.Series):
-        arr = column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
-    else:
-        arr = np.asarray(column)
-    if isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
-        arr = arr + 0.0  # -0.0 + 0.0 is +0.0, so both zeros hash alike
-    return arr
-
-
-def _combine(codes: np.ndarray, size: int, more: np.ndarray, more_size: int) -> tuple[np.ndarray, int]:
-    """Mixed-radix combination of two code arrays, re-densified when it would overflow."""
-    if size * more_size >= _MAX_CODE:
-        codes, uniques = pd.factorize(codes, sort=True)
-        size = len(uniques)
-    return codes * more_size + more, size * more_size
-
-
-def _whole_numbers(arr) -> bool:
-    """True for a numeric numpy array whose present values are whole numbers of modest range
-    (dates, integer codes): their offsets from the minimum then serve as sort codes."""
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "iuf" or not len(arr):
-        return False
-    if arr.dtype.kind == "f":
-        present = arr[~np.isnan(arr)]
-        if not len(present) or not np.all(present == np.floor(present)):
-            return False
-    else:
-        present = arr
-    return bool(present.max() - present.min() < 4 * len(arr) + 1_000_000)
-
-
-def rank_codes(column, descending: bool = False) -> tuple[np.ndarray, int]:
-    """Order-keeping integer codes of a column (text by code point, numbers by value), missing
-    values last in either direction; returns the codes (int64, 0 .. size - 1, the last code
-    meaning missing) and size."""
-    arr = _values(column)
-    if _whole_numbers(arr):  # no hashing needed: the offset from the minimum keeps the order
-        missing = np.isnan(arr) if arr.dtype.kind == "f" else np.zeros(len(arr), dtype=bool)
-        low = arr[~missing].min()
-        n = int(arr[~missing].max() - low) + 1
-        codes = np.where(missing, 0, arr - low).astype(np.int64)
-    else:
-        codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=True)
-        n = len(uniques)
-        missing = codes < 0
-        codes = codes.astype(np.int64)
-    if descending:
-        codes = n - 1 - codes
-    codes[missing] = n
-    return codes, n + 1
-
-
-def sort_order(columns: Sequence, descending: Sequence[bool] | None = None) -> np.ndarray:
-    """Positions that sort records by ``columns`` (the first is the primary key; stable, missing
-    last) - what ``sort_values(kind="stable", na_position="last")`` gives, without comparing
-    strings more than once per distinct value."""
-    n = len(columns[0]) if len(columns) else 0
-    combined, size = np.zeros(n, dtype=np.int64), 1
-    for i, column in enumerate(columns):
-        codes, k = rank_codes(column, bool(descending[i]) if descending is not None else False)
-        combined, size = _combine(combined, size, codes, k)
-    return np.argsort(combined, kind="stable")
+from adam.derive._keys import MAX_CODE, rank_codes
 
 
 def asof(
@@ -107,7 +38,7 @@ def asof(
     ranks, width = rank_codes(np.concatenate([np.asarray(keys_r, dtype=float), np.asarray(keys_q, dtype=float)]))
     low = min(codes_r.min(), codes_q.min())
     span = int(max(codes_r.max(), codes_q.max()) - low) + 1
-    if span * width >= _MAX_CODE:  # too many groups and keys for one int64: recode the groups
+    if span * width >= MAX_CODE:  # too many groups and keys for one int64: recode the groups
         both, _ = pd.factorize(np.concatenate([codes_r, codes_q]))
         codes_r, codes_q, low = both[:nr].astype(np.int64), both[nr:].astype(np.int64), 0
     comp_r = (codes_r - low) * width + ranks[:nr]

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, group_codes, key_examples
+from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, key_examples
+from adam.derive._keys import group_codes
 from adam.errors import InputError, Problem
 
 

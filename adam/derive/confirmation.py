@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, flag_values, record_label
-from adam.derive._checks import group_codes, shared_codes
-from adam.derive._sequence import asof, forward_confirm, sort_order
+from adam.derive._keys import group_codes, shared_codes, sort_order
+from adam.derive._sequence import asof, forward_confirm
 from adam.errors import InputError, Problem
 
 _EPS = 1e-9  # change scores are sums of 0.5 steps; guard against float noise in means

@@ -10,9 +10,9 @@ import pandas as pd
 
 from adam.console import log
 from adam.derive._checks import (
-    Checker, Filter, OrderItem, adjacent_equal, as_list, evaluate_filter, flag_values, group_codes, key_examples,
-    record_label, sort_key, sort_spec, sorted_positions,
+    Checker, Filter, OrderItem, as_list, evaluate_filter, flag_values, key_examples, record_label, sort_spec,
 )
+from adam.derive._keys import adjacent_equal, group_codes, rank_codes, sorted_positions
 from adam.derive._sequence import forward_confirm
 from adam.errors import InputError, Problem
 
@@ -85,7 +85,7 @@ def _extreme(df: pd.DataFrame, cand: np.ndarray, by: list[str], order, mode: str
         return flag
     cols, asc = sort_spec(order)
     sub = df[list(dict.fromkeys(by + cols))].iloc[cand_pos]  # only the columns sorted and grouped on
-    keys = [sort_key(sub[c]) for c in by] + [sort_key(sub[c], a) for c, a in zip(cols, asc)]
+    keys = [rank_codes(sub[c])[0] for c in by] + [rank_codes(sub[c], not a)[0] for c, a in zip(cols, asc)]
     pos = np.lexsort(keys[::-1])
     keys = [k[pos] for k in keys]
     same_group = np.ones(len(pos) - 1, dtype=bool)

@@ -8,10 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adam.derive._checks import (
-    Checker, Filter, OrderItem, evaluate_filter, flag_values, key_examples, shared_codes, sort_key, sort_spec,
-    take_values,
-)
+from adam.derive._checks import Checker, Filter, OrderItem, evaluate_filter, flag_values, key_examples, sort_spec
+from adam.derive._keys import rank_codes, shared_codes, take_values
 from adam.errors import InputError, Problem
 
 ByVars = Sequence[str] | Mapping[str, str]
@@ -65,7 +63,7 @@ def _selected_records(function: str, add: pd.DataFrame, right: list[str], keep: 
     if mode is not None:
         cols, asc = sort_spec(order)
         sub = add.iloc[rows]
-        keys = [codes] + [sort_key(sub[c], a) for c, a in zip(cols, asc)]
+        keys = [codes] + [rank_codes(sub[c], not a)[0] for c, a in zip(cols, asc)]
         pos = np.lexsort(keys[::-1])
         sorted_codes = codes[pos]
         new_key = sorted_codes[1:] != sorted_codes[:-1]

@@ -7,9 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from adam.derive._checks import (
-    Checker, Filter, as_list, evaluate_filter, flag_values, group_codes, sorted_positions,
-)
+from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, flag_values
+from adam.derive._keys import group_codes, sorted_positions
 from adam.derive._sequence import asof
 from adam.derive.flags import _extreme
 

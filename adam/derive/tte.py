@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adam.derive._checks import Checker, Filter, as_list, evaluate_filter, shared_codes, sorted_positions
+from adam.derive._checks import Checker, Filter, as_list, evaluate_filter
+from adam.derive._keys import shared_codes, sorted_positions
 from adam.derive.timing import derive_vars_duration
 from adam.errors import InputError, Problem
 

@@ -11,15 +11,15 @@ import pytest
 
 from adam.derive import (derive_var_extreme_flag, derive_var_merged_exist_flag, derive_vars_dt,
                          derive_vars_dtm, derive_vars_merged, derive_vars_merged_summary, parse_dtc)
-from adam.derive._checks import (factorize, flag_values, group_codes, shared_codes, sort_key,
-                                 sorted_positions, take_values)
+from adam.derive._checks import flag_values
+from adam.derive._keys import factorize, group_codes, rank_codes, shared_codes, sorted_positions, take_values
 from adam.engine import _as_text
 from adam.errors import InputError
 
 TEXT = pd.StringDtype("python", na_value=np.nan)
 
 
-# ---------------------------------------------------------------------------- _checks helpers
+# ---------------------------------------------------------------------------- _keys helpers
 def test_factorize_runs_matches_pandas_with_missing_values():
     values = np.array(["b", "b", "a", None, np.nan, "b", "c", "c"], dtype=object)
     codes, uniques = factorize(values, use_na_sentinel=False)
@@ -34,14 +34,14 @@ def test_factorize_runs_matches_pandas_with_missing_values():
     assert factorize(np.array([], dtype=object))[0].tolist() == []
 
 
-def test_sort_key_text_numbers_and_missing_last_both_ways():
+def test_rank_codes_text_numbers_and_missing_last_both_ways():
     text = pd.Series(["b", None, "a", "c"], dtype="str")
-    assert sort_key(text).tolist() == [1, 3, 0, 2]
-    assert sort_key(text, ascending=False).tolist() == [1, 3, 2, 0]
-    nums = pd.Series([2.0, np.nan, -1.0])
-    desc = sort_key(nums, ascending=False)
-    assert desc[0] == -2.0 and np.isnan(desc[1]) and desc[2] == 1.0
-    assert sort_key(pd.Series([3, 1, 2]), ascending=False).tolist() == [-3, -1, -2]
+    assert rank_codes(text)[0].tolist() == [1, 3, 0, 2]
+    assert rank_codes(text, descending=True)[0].tolist() == [1, 3, 2, 0]
+    # whole numbers: offsets from the minimum (-1), 4 values wide; missing is the last code
+    assert rank_codes(pd.Series([2.0, np.nan, -1.0]), descending=True)[0].tolist() == [0, 4, 3]
+    assert rank_codes(pd.Series([0.5, np.nan, -1.25]))[0].tolist() == [1, 2, 0]
+    assert rank_codes(pd.Series([3, 1, 2]), descending=True)[0].tolist() == [0, 2, 1]
 
 
 def test_sorted_positions_agree_with_pandas_stable_sort():

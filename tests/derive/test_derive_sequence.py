@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from adam.derive._checks import group_codes, shared_codes
-from adam.derive._sequence import asof, forward_confirm, rank_codes, sort_order
+from adam.derive._keys import group_codes, rank_codes, shared_codes, sort_order
+from adam.derive._sequence import asof, forward_confirm
 
 
 def test_asof_backward_and_forward_within_groups():

@@ -17,7 +17,7 @@ from adam.datasets.camms223.registry import REGISTRY
 from adam.derive import (derive_var_analysis_window, derive_var_base, derive_var_base_flag,
                          derive_var_category, derive_var_confirmed_change, derive_var_extreme_flag,
                          derive_vars_dt)
-from adam.derive._checks import group_codes
+from adam.derive._keys import group_codes
 from adam.engine import BuildContext
 from adam.errors import InputError, Problem
 

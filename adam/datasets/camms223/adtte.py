@@ -13,7 +13,7 @@ import pandas as pd
 
 from adam.datasets.camms223.registry import REGISTRY
 from adam.derive import CensorSource, Col, EventSource, derive_param_tte, derive_vars_aval_tte
-from adam.derive._checks import sorted_positions
+from adam.derive._keys import sorted_positions
 from adam.engine import BuildContext
 
 from .efficacy_common import adsl, dataset, decode, follow_up_end, horizon_days, param, post_cdi_start

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from adam.derive import derive_vars_dt
-from adam.derive._checks import shared_codes
-from adam.derive._sequence import asof, group_start, rank_codes, sort_order
+from adam.derive._keys import rank_codes, shared_codes, sort_order
+from adam.derive._sequence import asof, group_start
 from adam.engine import BuildContext
 from adam.errors import InputError, Problem
 
